@@ -1,0 +1,17 @@
+# Fails when a header under HEADER_DIR includes anything but the three
+# standard headers the ABI allows (ABI-0).
+file(GLOB headers "${HEADER_DIR}/*.h")
+set(allowed "<stdint.h>" "<stddef.h>" "<stdbool.h>")
+foreach(h ${headers})
+  file(STRINGS "${h}" lines REGEX "^[ \t]*#[ \t]*include")
+  foreach(line ${lines})
+    string(REGEX REPLACE "^[ \t]*#[ \t]*include[ \t]*" "" what "${line}")
+    string(STRIP "${what}" what)
+    list(FIND allowed "${what}" found)
+    if(found EQUAL -1)
+      message(FATAL_ERROR "${h}: includes ${what}; ABI headers may include only ${allowed}")
+    endif()
+  endforeach()
+endforeach()
+list(LENGTH headers n)
+message(STATUS "${n} ABI headers include only standard headers")

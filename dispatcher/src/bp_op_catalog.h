@@ -1,0 +1,102 @@
+/*
+ * bp_op_catalog.h - the op catalog: the one source of truth about every op
+ * (name, tensor slots, attributes with defaults, dtype rule, shape rule, the
+ * form in which kernels receive tensors). The registry validates kernel
+ * registrations against it, the dispatcher plans calls with it, `bp ops`
+ * and docs/ops.md are generated from it.
+ */
+#ifndef BACKPLANE_BP_OP_CATALOG_H_
+#define BACKPLANE_BP_OP_CATALOG_H_
+
+#include "bp_internal.h"
+
+/* Every op: enum id and stable name. Appending keeps ids stable. */
+#define BP_OP_LIST(X) \
+  X(FILL, "fill")     \
+  X(COPY, "copy")     \
+  X(ADD, "add")       \
+  X(SUB, "sub")       \
+  X(MUL, "mul")       \
+  X(DIV, "div")       \
+  X(SUM, "sum")       \
+  X(MATMUL, "matmul")
+
+enum {
+#define BP_OP_ENUM(id, name) BP_OP_##id,
+  BP_OP_LIST(BP_OP_ENUM)
+#undef BP_OP_ENUM
+  BP_OP_COUNT
+};
+
+/* How the dispatcher hands tensors to kernels (documented in docs/ops.md). */
+typedef enum bp_op_form {
+  /* Outputs as they are; inputs expanded to the first output's shape
+   * (stride 0 on broadcast dims). */
+  BP_FORM_ELEMENTWISE = 1,
+  /* One input, one output with the input's ndim and size 1 on every reduced
+   * dim (keepdim form), whatever keepdim says. */
+  BP_FORM_REDUCE = 2,
+  /* a [B..., M, K], b [B..., K, N], out [B..., M, N], same rank >= 2, batch
+   * dims expanded; 1-D operands become [1, K] and [K, 1]. */
+  BP_FORM_MATMUL = 3,
+} bp_op_form_t;
+
+typedef struct bp_attr_def {
+  const char *name;
+  bp_attr_type_t type;
+  double default_float;
+  int64_t default_int;
+  bool default_bool;
+  bp_dtype_t default_dtype; /* BP_DTYPE_INVALID: decided by the op */
+  const char *doc;
+} bp_attr_def_t;
+
+/* What shape and dtype inference found for one call. */
+typedef struct bp_op_plan {
+  bp_dtype_t input_dtypes[BP_MAX_SLOTS];  /* kernel dtype of each input */
+  bp_dtype_t output_dtypes[BP_MAX_SLOTS];
+  int32_t output_ndim[BP_MAX_SLOTS];
+  int64_t output_shape[BP_MAX_SLOTS][BP_MAX_DIMS];
+  /* BP_FORM_REDUCE: bit d set when input dim d is reduced. */
+  uint64_t reduce_mask;
+  /* BP_FORM_MATMUL */
+  int32_t batch_ndim;
+  int64_t batch_shape[BP_MAX_DIMS];
+  int64_t m, k, n;
+  bool a_is_vector, b_is_vector;
+} bp_op_plan_t;
+
+typedef struct bp_op_def bp_op_def_t;
+
+/* Checks inputs, attrs (catalog order, resolved) and the provided outputs
+ * (NULL entries = to be allocated); fills the plan. Errors name the op. */
+typedef bp_status_t (*bp_op_infer_fn_t)(const bp_op_def_t *def,
+                                        bp_tensor_t *const *inputs,
+                                        const bp_attr_t *attrs,
+                                        bp_tensor_t *const *outputs,
+                                        bp_op_plan_t *plan);
+/* May a kernel be registered with this dtype signature? */
+typedef bool (*bp_op_signature_fn_t)(const bp_dtype_t *dtypes);
+
+struct bp_op_def {
+  const char *name;
+  const char *summary;       /* one line for docs */
+  const char *dtype_rule;    /* words for docs */
+  uint8_t num_inputs;
+  uint8_t num_outputs;
+  bool outputs_required;     /* the caller must pass the outputs (fill, copy) */
+  bool differentiable;
+  bp_op_form_t form;
+  const char *slot_names[BP_MAX_SLOTS]; /* inputs, then outputs */
+  uint8_t num_attrs;
+  bp_attr_def_t attrs[BP_MAX_ATTRS];
+  bp_op_infer_fn_t infer;
+  bp_op_signature_fn_t signature_ok;
+};
+
+/* The definition of op_id (< BP_OP_COUNT). */
+BP_HIDDEN const bp_op_def_t *bp_op_def(uint32_t op_id);
+/* Fills attrs[i] with the default of the op's i-th attribute. */
+BP_HIDDEN void bp_op_default_attrs(const bp_op_def_t *def, bp_attr_t *attrs);
+
+#endif /* BACKPLANE_BP_OP_CATALOG_H_ */
