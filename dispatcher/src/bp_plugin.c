@@ -253,6 +253,8 @@ bp_status_t bp_plugin_activate(bp_plugin_t *p, bp_plugin_query_fn_t query) {
   if (status != BP_STATUS_OK) {
     const char *msg = bp_plugin_error_take();
     p->api = NULL;
+    if (p->registration_status != BP_STATUS_OK) /* the first rule it broke */
+      return reject(p, p->registration_status, "%s", p->registration_error);
     return reject(p, BP_STATUS_UNAVAILABLE, "init failed with %s%s%s", bp_status_name(status),
                   *msg ? ": " : "", msg);
   }
