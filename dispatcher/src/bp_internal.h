@@ -129,8 +129,9 @@ enum { BP_FALLBACK_ALLOW = 0, BP_FALLBACK_WARN = 1, BP_FALLBACK_ERROR = 2 };
 /* The started runtime (starting it on first use); NULL if it failed, with
  * the error set. */
 BP_HIDDEN bp_runtime_t *bp_runtime_get(void);
-/* Adds a plugin record to the runtime list (takes ownership). */
-BP_HIDDEN bp_status_t bp_runtime_add_plugin(bp_runtime_t *rt, bp_plugin_t *plugin);
+/* Adds a plugin record to the runtime list (takes ownership on success);
+ * the caller holds rt->lock (or is the start-up, before any other thread). */
+BP_HIDDEN bp_status_t bp_runtime_add_plugin_locked(bp_runtime_t *rt, bp_plugin_t *plugin);
 /* Scans BP_PLUGIN_PATH and the install folder (bp_loader.c). */
 BP_HIDDEN void bp_loader_scan(bp_runtime_t *rt);
 BP_HIDDEN bp_status_t bp_loader_load_file(bp_runtime_t *rt, const char *path,

@@ -65,9 +65,11 @@ bp_status_t bp_loader_load_file(bp_runtime_t *rt, const char *path, bp_plugin_t 
       }
     }
   }
-  /* One plugin per name: a second file with the same name is refused. */
+  /* One plugin per name: a second file with the same name is refused. The
+   * check and the listing happen under one lock, so two threads loading the
+   * same plugin cannot both win. */
+  pthread_mutex_lock(&rt->lock);
   if (status == BP_STATUS_OK) {
-    pthread_mutex_lock(&rt->lock);
     for (size_t i = 0; i < rt->plugin_count; ++i) {
       const bp_plugin_t *other = rt->plugins[i];
       if (other->state == BP_PLUGIN_LOADED && !strcmp(other->name, p->name)) {
@@ -78,13 +80,15 @@ bp_status_t bp_loader_load_file(bp_runtime_t *rt, const char *path, bp_plugin_t 
         break;
       }
     }
-    pthread_mutex_unlock(&rt->lock);
     if (status != BP_STATUS_OK) {
       bp_plugin_deactivate(p);
       p->device_count = 0;
       p->state = BP_PLUGIN_REJECTED;
     }
   }
+  /* Keep the record (loaded or rejected) so `bp devices` can show it. */
+  bp_status_t add = bp_runtime_add_plugin_locked(rt, p);
+  pthread_mutex_unlock(&rt->lock);
   if (status != BP_STATUS_OK) {
     if (p->dl_handle) {
       dlclose(p->dl_handle);
@@ -94,10 +98,8 @@ bp_status_t bp_loader_load_file(bp_runtime_t *rt, const char *path, bp_plugin_t 
   } else {
     bp_log(BP_LOG_INFO, "loaded plugin %s from %s (%u devices)", p->name, path, p->device_count);
   }
-  /* Keep the record (loaded or rejected) so `bp devices` can show it. */
   char saved[1024];
   snprintf(saved, sizeof(saved), "%s", bp_last_error());
-  bp_status_t add = bp_runtime_add_plugin(rt, p);
   if (add != BP_STATUS_OK) {
     if (status == BP_STATUS_OK) bp_plugin_deactivate(p);
     if (p->dl_handle) dlclose(p->dl_handle);

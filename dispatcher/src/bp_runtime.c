@@ -24,20 +24,15 @@ static int read_fallback_policy(void) {
   return BP_FALLBACK_WARN;
 }
 
-bp_status_t bp_runtime_add_plugin(bp_runtime_t *rt, bp_plugin_t *plugin) {
-  pthread_mutex_lock(&rt->lock);
+bp_status_t bp_runtime_add_plugin_locked(bp_runtime_t *rt, bp_plugin_t *plugin) {
   if (rt->plugin_count == rt->plugin_capacity) {
     size_t cap = rt->plugin_capacity ? rt->plugin_capacity * 2 : 8;
     bp_plugin_t **grown = realloc(rt->plugins, sizeof(*grown) * cap);
-    if (!grown) {
-      pthread_mutex_unlock(&rt->lock);
-      return bp_fail(BP_STATUS_OUT_OF_MEMORY, "out of host memory for the plugin list");
-    }
+    if (!grown) return bp_fail(BP_STATUS_OUT_OF_MEMORY, "out of host memory for the plugin list");
     rt->plugins = grown;
     rt->plugin_capacity = cap;
   }
   rt->plugins[rt->plugin_count++] = plugin;
-  pthread_mutex_unlock(&rt->lock);
   return BP_STATUS_OK;
 }
 
@@ -67,7 +62,13 @@ static void runtime_start(void) {
   }
   rt->ref = ref;
   rt->ref_device = &ref->devices[0];
-  bp_runtime_add_plugin(rt, ref);
+  if (bp_runtime_add_plugin_locked(rt, ref) != BP_STATUS_OK) {
+    runtime_status = BP_STATUS_OUT_OF_MEMORY;
+    snprintf(runtime_error, sizeof(runtime_error), "bp_init: out of host memory");
+    bp_plugin_deactivate(ref);
+    bp_plugin_free(ref);
+    return;
+  }
   bp_loader_scan(rt);
   bp_clear_error();
   runtime_status = BP_STATUS_OK;
@@ -86,7 +87,10 @@ bp_runtime_t *bp_runtime_get(void) {
   return &runtime;
 }
 
-bp_status_t bp_init(void) { return bp_runtime_get() ? BP_STATUS_OK : bp_last_error()[0] ? runtime_status : BP_STATUS_INTERNAL; }
+bp_status_t bp_init(void) {
+  if (bp_runtime_get()) return BP_STATUS_OK;
+  return runtime_status != BP_STATUS_OK ? runtime_status : BP_STATUS_FAILED_PRECONDITION;
+}
 
 void bp_shutdown(void) {
   bp_runtime_t *rt = bp_runtime_get();

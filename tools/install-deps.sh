@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Backplane needs to build, test and
+# benchmark. Safe to re-run. Run as root (or with sudo).
+#   build:      build-essential cmake ninja-build pkg-config
+#   tests:      libcriterion-dev (unit tests), python3 (JSON checks)
+#   benchmarks: libtorch-dev (the libtorch anchor of `bp bench dispatch`)
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libcriterion-dev python3
+  libtorch-dev
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO=sudo
+else
+  SUDO=
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
