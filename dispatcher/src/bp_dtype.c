@@ -56,3 +56,6 @@ bp_dtype_t bp_dtype_promote(bp_dtype_t a, bp_dtype_t b) {
     return BP_DTYPE_I32;
   return bp_dtype_size(a) >= bp_dtype_size(b) ? a : b;
 }
+
+const char *bp_version_string(void) { return BP_VERSION_STRING; }
+uint32_t bp_abi_version(void) { return BP_ABI_VERSION; }

@@ -325,3 +325,54 @@ bp_status_t bp_op_find(const char *name, uint32_t *out_op_id) {
   }
   return bp_fail(BP_STATUS_NOT_FOUND, "bp_op_find: no op named '%s' in the catalog", name);
 }
+
+static const char *form_name(bp_op_form_t form) {
+  switch (form) {
+    case BP_FORM_REDUCE: return "reduce";
+    case BP_FORM_MATMUL: return "matmul";
+    default: return "elementwise";
+  }
+}
+
+bp_status_t bp_op_query_info(uint32_t op_id, bp_op_info_t *out_info) {
+  if (op_id >= BP_OP_COUNT)
+    return bp_fail(BP_STATUS_INVALID_ARGUMENT, "bp_op_query_info: op_id %u out of range (expected < %u)",
+                   op_id, (unsigned)BP_OP_COUNT);
+  if (!out_info || out_info->struct_size < sizeof(bp_op_info_t))
+    return bp_fail(BP_STATUS_INVALID_ARGUMENT,
+                   "bp_op_query_info: out_info is NULL or its struct_size is not sizeof(bp_op_info_t)");
+  const bp_op_def_t *d = &catalog[op_id];
+  *out_info = (bp_op_info_t){
+      .struct_size = sizeof(bp_op_info_t),
+      .name = d->name,
+      .summary = d->summary,
+      .dtype_rule = d->dtype_rule,
+      .form = form_name(d->form),
+      .num_inputs = d->num_inputs,
+      .num_outputs = d->num_outputs,
+      .num_attrs = d->num_attrs,
+      .outputs_required = d->outputs_required,
+      .differentiable = d->differentiable,
+  };
+  return BP_STATUS_OK;
+}
+
+const char *bp_op_slot_name(uint32_t op_id, uint32_t slot) {
+  if (op_id >= BP_OP_COUNT) return NULL;
+  const bp_op_def_t *d = &catalog[op_id];
+  return slot < (uint32_t)d->num_inputs + d->num_outputs ? d->slot_names[slot] : NULL;
+}
+
+bp_status_t bp_op_query_attr(uint32_t op_id, uint32_t index, bp_attr_t *out_default,
+                             const char **out_doc) {
+  if (op_id >= BP_OP_COUNT || index >= catalog[op_id].num_attrs)
+    return bp_fail(BP_STATUS_INVALID_ARGUMENT, "bp_op_query_attr: op %u has no attribute %u", op_id,
+                   index);
+  if (!out_default)
+    return bp_fail(BP_STATUS_INVALID_ARGUMENT, "bp_op_query_attr: out_default is NULL");
+  bp_attr_t all[BP_MAX_ATTRS];
+  bp_op_default_attrs(&catalog[op_id], all);
+  *out_default = all[index];
+  if (out_doc) *out_doc = catalog[op_id].attrs[index].doc;
+  return BP_STATUS_OK;
+}

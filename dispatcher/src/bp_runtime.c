@@ -179,8 +179,8 @@ bp_status_t bp_device_get(const char *name, bp_device_t **out_device) {
     return bp_fail(BP_STATUS_NOT_FOUND, "%s: plugin '%.*s' has %u devices; there is no %s", fn,
                    (int)name_len, name, plugin_devices, name);
   return bp_fail(BP_STATUS_NOT_FOUND,
-                 "%s: no loaded plugin is named '%.*s' (see `bp devices` for what is loaded, "
-                 "`bp doctor` for why a plugin is missing)", fn, (int)name_len, name);
+                 "%s: no loaded plugin is named '%.*s' (`bp devices` lists the plugins found, "
+                 "loaded or rejected with the reason)", fn, (int)name_len, name);
 }
 
 static int kind_rank(const bp_device_t *d) {

@@ -49,6 +49,11 @@ extern "C" {
 #define BP_API
 #endif
 
+/* The version of the libbackplane actually loaded, e.g. "0.1.0", and the
+ * plugin ABI version it speaks (BP_ABI_MAKE_VERSION form). */
+BP_API const char *bp_version_string(void);
+BP_API uint32_t bp_abi_version(void);
+
 /* Opaque, reference-counted tensor: a view (shape, strides, offset, dtype)
  * of a reference-counted storage on one device. */
 typedef struct bp_tensor bp_tensor_t;
@@ -238,6 +243,31 @@ BP_API uint32_t bp_op_count(void);
 BP_API bp_status_t bp_op_find(const char *name, uint32_t *out_op_id);
 /* The name of op_id, or NULL when out of range. */
 BP_API const char *bp_op_name(uint32_t op_id);
+
+/* What the catalog says of one op (docs/ops.md is printed from this).
+ * Strings are static. */
+typedef struct bp_op_info {
+  uint32_t struct_size;      /* set by the caller to sizeof(bp_op_info_t) */
+  const char *name;
+  const char *summary;       /* one line, naming the PyTorch equivalent */
+  const char *dtype_rule;    /* how output dtypes follow from inputs */
+  const char *form;          /* "elementwise", "reduce" or "matmul": how
+                                kernels receive tensors (docs/ops.md) */
+  uint32_t num_inputs;
+  uint32_t num_outputs;
+  uint32_t num_attrs;
+  int outputs_required;      /* 1: the caller passes the outputs (in place) */
+  int differentiable;
+} bp_op_info_t;
+
+BP_API bp_status_t bp_op_query_info(uint32_t op_id, bp_op_info_t *out_info);
+/* Name of tensor slot `slot` of an op: inputs first, then outputs; NULL
+ * when out of range. */
+BP_API const char *bp_op_slot_name(uint32_t op_id, uint32_t slot);
+/* The index-th attribute of an op with its default value (name, type,
+ * value; an int list default is empty) and a line of documentation. */
+BP_API bp_status_t bp_op_query_attr(uint32_t op_id, uint32_t index, bp_attr_t *out_default,
+                                    const char **out_doc);
 
 /* Runs any op of the catalog. inputs: num_inputs tensors in catalog order.
  * attrs: any subset of the op's attributes, by name, any order; the rest
