@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "bp_op_catalog.h"
+#include "bp_op_util.h"
 
 /* Descriptor storage for one call, on the stack. */
 typedef struct call_frame {
@@ -63,27 +64,40 @@ static void form_elementwise(call_frame_t *f, const bp_op_def_t *def, bp_tensor_
   for (int i = 0; i < def->num_outputs; ++i) bp_tensor_fill_desc(out[i], &f->descs[def->num_inputs + i]);
 }
 
-static void form_reduce(call_frame_t *f, const bp_op_plan_t *plan, bp_tensor_t *const *in,
-                        bp_tensor_t *const *out) {
-  const bp_tensor_t *x = in[0], *o = out[0];
-  bp_tensor_fill_desc(x, &f->descs[0]);
-  bp_tensor_desc_t *d = &f->descs[1];
-  bp_tensor_fill_desc(o, d);
-  if (o->ndim == x->ndim) return; /* already in keepdim form */
-  int32_t j = 0;
-  for (int32_t i = 0; i < x->ndim; ++i) {
-    if (plan->reduce_mask & (1ull << i)) {
-      f->shapes[1][i] = 1;
-      f->strides[1][i] = 0;
-    } else {
-      f->shapes[1][i] = o->shape[j];
-      f->strides[1][i] = o->strides[j];
-      ++j;
+/* Inputs as they are; every output in keepdim form (size 1 on the reduced
+ * dims of input 0). */
+static void form_reduce(call_frame_t *f, const bp_op_def_t *def, const bp_op_plan_t *plan,
+                        bp_tensor_t *const *in, bp_tensor_t *const *out) {
+  const bp_tensor_t *x = in[0];
+  for (int i = 0; i < def->num_inputs; ++i) bp_tensor_fill_desc(in[i], &f->descs[i]);
+  for (int k = 0; k < def->num_outputs; ++k) {
+    int slot = def->num_inputs + k;
+    const bp_tensor_t *o = out[k];
+    bp_tensor_desc_t *d = &f->descs[slot];
+    bp_tensor_fill_desc(o, d);
+    if (o->ndim == x->ndim) continue; /* already in keepdim form */
+    int32_t j = 0;
+    for (int32_t i = 0; i < x->ndim; ++i) {
+      if (plan->reduce_mask & (1ull << i)) {
+        f->shapes[slot][i] = 1;
+        f->strides[slot][i] = 0;
+      } else {
+        f->shapes[slot][i] = o->shape[j];
+        f->strides[slot][i] = o->strides[j];
+        ++j;
+      }
     }
+    d->ndim = x->ndim;
+    d->shape = f->shapes[slot];
+    d->strides = f->strides[slot];
   }
-  d->ndim = x->ndim;
-  d->shape = f->shapes[1];
-  d->strides = f->strides[1];
+}
+
+static void form_as_is(call_frame_t *f, const bp_op_def_t *def, bp_tensor_t *const *in,
+                       bp_tensor_t *const *out) {
+  for (int i = 0; i < def->num_inputs; ++i) bp_tensor_fill_desc(in[i], &f->descs[i]);
+  for (int k = 0; k < def->num_outputs; ++k)
+    bp_tensor_fill_desc(out[k], &f->descs[def->num_inputs + k]);
 }
 
 /* Writes the [B..., rows, cols] form of a matmul operand into slot. */
@@ -236,15 +250,34 @@ bp_status_t bp_dispatch(uint32_t op_id, uint32_t num_inputs, bp_tensor_t *const 
         return bp_fail(BP_STATUS_INVALID_ARGUMENT, "bp_%s: %s is NULL (this op writes in place)",
                        def->name, def->slot_names[num_inputs + i]);
 
-  /* One device for every tensor. */
-  bp_device_t *device = num_inputs ? inputs[0]->storage->device : outputs[0]->storage->device;
-  const char *device_arg = def->slot_names[0];
+  /* One device for every tensor; 0-dim tensors on ref:0 (scalars) may join
+   * an op on another device and are copied there. */
+  bp_device_t *device = NULL;
+  const char *device_arg = NULL;
+  for (uint32_t i = 0; i < num_inputs + num_outputs && !device; ++i) {
+    const bp_tensor_t *t = i < num_inputs ? inputs[i] : outputs[i - num_inputs];
+    if (t && !(t->ndim == 0 && t->storage->device->plugin->builtin)) {
+      device = t->storage->device;
+      device_arg = def->slot_names[i];
+    }
+  }
+  if (!device) {
+    device = num_inputs ? inputs[0]->storage->device : outputs[0]->storage->device;
+    device_arg = def->slot_names[0];
+  }
   bool cross_device_copy = false;
+  bp_tensor_t *moved[BP_MAX_SLOTS] = {NULL};
+  bp_tensor_t *local_inputs[BP_MAX_SLOTS];
+  bool any_moved = false;
   for (uint32_t i = 0; i < num_inputs + num_outputs; ++i) {
     const bp_tensor_t *t = i < num_inputs ? inputs[i] : outputs[i - num_inputs];
     if (!t || t->storage->device == device) continue;
     if (op_id == BP_OP_COPY) {
       cross_device_copy = true;
+      continue;
+    }
+    if (i < num_inputs && t->ndim == 0 && t->storage->device->plugin->builtin) {
+      any_moved = true;
       continue;
     }
     return bp_fail(BP_STATUS_INVALID_ARGUMENT,
@@ -255,10 +288,33 @@ bp_status_t bp_dispatch(uint32_t op_id, uint32_t num_inputs, bp_tensor_t *const 
   if (!device->alive)
     return bp_fail(BP_STATUS_FAILED_PRECONDITION, "bp_%s: device %s belongs to an unloaded plugin",
                    def->name, device->name);
-
+  /* infer may normalize attributes (negative dims...): give it a copy. */
+  bp_attr_t attr_copy[BP_MAX_ATTRS];
+  for (int i = 0; i < def->num_attrs; ++i) attr_copy[i] = attrs[i];
+  attrs = attr_copy;
   bp_op_plan_t plan;
-  bp_status_t status = def->infer(def, inputs, attrs, outputs, &plan);
+  bp_status_t status = def->infer(def, inputs, attr_copy, outputs, &plan);
   if (status) return status;
+
+  if (any_moved) {
+    /* Scalars move in the dtype the kernel computes in, so a device that
+     * cannot store f64 still takes an f64 scalar operand. */
+    for (uint32_t i = 0; i < num_inputs && !status; ++i) {
+      local_inputs[i] = inputs[i];
+      if (inputs[i]->storage->device == device) continue;
+      bp_dtype_t dt = bp_dtype_is_valid(plan.input_dtypes[i]) ? plan.input_dtypes[i] : inputs[i]->dtype;
+      status = bp_tensor_create(device, dt, 0, NULL, &moved[i]);
+      if (!status) status = bp_copy(moved[i], inputs[i]);
+      if (!status) {
+        moved[i]->wrapped_number = inputs[i]->wrapped_number;
+        local_inputs[i] = moved[i];
+      }
+    }
+    if (!status)
+      status = bp_dispatch(op_id, num_inputs, local_inputs, attrs, num_outputs, outputs);
+    for (uint32_t i = 0; i < num_inputs; ++i) bp_tensor_release(moved[i]);
+    return status;
+  }
 
   if (cross_device_copy) {
     if ((status = check_output(def, &plan, 0, outputs[0]))) return status;
@@ -314,7 +370,8 @@ bp_status_t bp_dispatch(uint32_t op_id, uint32_t num_inputs, bp_tensor_t *const 
 
   call_frame_t frame;
   switch (def->form) {
-    case BP_FORM_REDUCE: form_reduce(&frame, &plan, kin, outs); break;
+    case BP_FORM_REDUCE: form_reduce(&frame, def, &plan, kin, outs); break;
+    case BP_FORM_AS_IS: form_as_is(&frame, def, kin, outs); break;
     case BP_FORM_MATMUL: form_matmul(&frame, &plan, kin, outs); break;
     default: form_elementwise(&frame, def, kin, outs); break;
   }

@@ -59,3 +59,45 @@ bp_dtype_t bp_dtype_promote(bp_dtype_t a, bp_dtype_t b) {
 
 const char *bp_version_string(void) { return BP_VERSION_STRING; }
 uint32_t bp_abi_version(void) { return BP_ABI_VERSION; }
+
+static int category(bp_dtype_t d) {
+  if (d == BP_DTYPE_BOOL) return 1;
+  if (is_float(d)) return 3;
+  return d == BP_DTYPE_INVALID ? 0 : 2;
+}
+
+/* torch's combine_categories(higher, lower) for real dtypes. */
+static bp_dtype_t combine_categories(bp_dtype_t higher, bp_dtype_t lower) {
+  if (is_float(higher)) return higher;
+  if (higher == BP_DTYPE_BOOL || is_float(lower)) {
+    if (higher == BP_DTYPE_INVALID) return lower;
+    if (lower == BP_DTYPE_INVALID) return higher;
+    return bp_dtype_promote(higher, lower);
+  }
+  return higher != BP_DTYPE_INVALID ? higher : lower;
+}
+
+static bp_dtype_t promote_skip_invalid(bp_dtype_t a, bp_dtype_t b) {
+  if (a == BP_DTYPE_INVALID) return b;
+  if (b == BP_DTYPE_INVALID) return a;
+  return bp_dtype_promote(a, b);
+}
+
+bp_dtype_t bp_result_type(int count, bp_tensor_t *const *tensors) {
+  bp_dtype_t dim = BP_DTYPE_INVALID, zero = BP_DTYPE_INVALID, wrapped = BP_DTYPE_INVALID;
+  for (int i = 0; i < count; ++i) {
+    const bp_tensor_t *t = tensors[i];
+    if (!t) continue;
+    bp_dtype_t d = t->dtype;
+    if (t->wrapped_number) {
+      if (category(d) == 3) d = BP_DTYPE_F32;
+      else if (category(d) == 2) d = BP_DTYPE_I64;
+      wrapped = promote_skip_invalid(wrapped, d);
+    } else if (t->ndim == 0) {
+      zero = promote_skip_invalid(zero, d);
+    } else {
+      dim = promote_skip_invalid(dim, d);
+    }
+  }
+  return combine_categories(dim, combine_categories(zero, wrapped));
+}

@@ -152,6 +152,8 @@ struct bp_tensor {
   atomic_int refcount;
   bp_dtype_t dtype;
   int32_t ndim;
+  bool wrapped_number;  /* a scalar from bp_tensor_create_scalar*: its dtype
+                           counts last in type promotion, as in PyTorch */
   bp_storage_t *storage;
   int64_t offset;   /* elements */
   int64_t numel;
@@ -176,6 +178,12 @@ BP_HIDDEN bool bp_tensor_span(const bp_tensor_t *t, uint64_t *out_first,
                               uint64_t *out_end);
 BP_HIDDEN bool bp_tensor_has_internal_overlap(const bp_tensor_t *t);
 BP_HIDDEN void bp_tensor_fill_desc(const bp_tensor_t *t, bp_tensor_desc_t *desc);
+
+/* PyTorch's result_type over tensors: dtypes of tensors with dims win
+ * within their category, then 0-dim tensors, then wrapped scalars (whose
+ * float dtype counts as f32 and integer as i64); a higher category (bool <
+ * integer < float) from a later tier still sets the category. */
+BP_HIDDEN bp_dtype_t bp_result_type(int count, bp_tensor_t *const *tensors);
 
 /* ---- dispatch (bp_dispatch.c, bp_transfer.c) ---- */
 

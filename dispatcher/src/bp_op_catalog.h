@@ -10,19 +10,24 @@
 
 #include "bp_internal.h"
 
-/* Every op: enum id and stable name. Appending keeps ids stable. */
+/* Every op: X(ENUM_ID, "stable name", symbol). Each family keeps its list in
+ * its own header (bp_ops_<family>.h) and its definitions, one
+ * `const bp_op_def_t bp_op_def_<symbol>` per op, in bp_ops_<family>.c. Ids
+ * are process-local; across the ABI ops are named by their strings. */
+#include "bp_ops_families.h"
+
 #define BP_OP_LIST(X) \
-  X(FILL, "fill")     \
-  X(COPY, "copy")     \
-  X(ADD, "add")       \
-  X(SUB, "sub")       \
-  X(MUL, "mul")       \
-  X(DIV, "div")       \
-  X(SUM, "sum")       \
-  X(MATMUL, "matmul")
+  BP_OPS_CORE(X)      \
+  BP_OPS_SHAPE(X)     \
+  BP_OPS_UNARY(X)     \
+  BP_OPS_BINARY(X)    \
+  BP_OPS_REDUCE(X)    \
+  BP_OPS_LINALG(X)    \
+  BP_OPS_NN(X)        \
+  BP_OPS_RANDOM(X)
 
 enum {
-#define BP_OP_ENUM(id, name) BP_OP_##id,
+#define BP_OP_ENUM(id, name, sym) BP_OP_##id,
   BP_OP_LIST(BP_OP_ENUM)
 #undef BP_OP_ENUM
   BP_OP_COUNT
@@ -39,6 +44,10 @@ typedef enum bp_op_form {
   /* a [B..., M, K], b [B..., K, N], out [B..., M, N], same rank >= 2, batch
    * dims expanded; 1-D operands become [1, K] and [K, 1]. */
   BP_FORM_MATMUL = 3,
+  /* Every tensor as it is (any strides); attributes normalized by infer
+   * (e.g. negative dims made positive). For ops whose kernels need the
+   * real geometry: convolutions, pooling, normalizations, scans, gathers. */
+  BP_FORM_AS_IS = 4,
 } bp_op_form_t;
 
 typedef struct bp_attr_def {
@@ -69,10 +78,13 @@ typedef struct bp_op_plan {
 typedef struct bp_op_def bp_op_def_t;
 
 /* Checks inputs, attrs (catalog order, resolved) and the provided outputs
- * (NULL entries = to be allocated); fills the plan. Errors name the op. */
+ * (NULL entries = to be allocated); fills the plan. Errors name the op.
+ * May rewrite attrs into the normalized form kernels receive (e.g. a
+ * negative dim made positive); attrs is the dispatcher's own copy, and infer
+ * must accept its own normalized attrs again (a call may be re-planned). */
 typedef bp_status_t (*bp_op_infer_fn_t)(const bp_op_def_t *def,
                                         bp_tensor_t *const *inputs,
-                                        const bp_attr_t *attrs,
+                                        bp_attr_t *attrs,
                                         bp_tensor_t *const *outputs,
                                         bp_op_plan_t *plan);
 /* May a kernel be registered with this dtype signature? */

@@ -115,6 +115,7 @@ static bp_status_t tensor_allocate(const char *fn, bp_device_t *device, bp_dtype
   atomic_init(&t->refcount, 1);
   t->dtype = dtype;
   t->ndim = ndim;
+  t->wrapped_number = false;
   t->storage = s;
   t->offset = 0;
   t->numel = numel;
@@ -164,6 +165,7 @@ bp_status_t bp_tensor_make_view(bp_tensor_t *base, int32_t ndim, const int64_t *
   atomic_init(&t->refcount, 1);
   t->dtype = base->dtype;
   t->ndim = ndim;
+  t->wrapped_number = false;
   t->storage = base->storage;
   atomic_fetch_add_explicit(&t->storage->refcount, 1, memory_order_relaxed);
   t->offset = offset;

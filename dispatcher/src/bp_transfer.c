@@ -230,3 +230,27 @@ bp_status_t bp_tensor_to(bp_tensor_t *tensor, bp_device_t *device, bp_tensor_t *
   *out_tensor = t;
   return BP_STATUS_OK;
 }
+
+/* ---- scalars ---- */
+
+static bp_status_t create_scalar(const char *fn, bp_dtype_t dtype, const void *value,
+                                 bp_tensor_t **out_tensor) {
+  if (!out_tensor) return bp_fail(BP_STATUS_INVALID_ARGUMENT, "%s: out_tensor is NULL", fn);
+  bp_runtime_t *rt = bp_runtime_get();
+  if (!rt) return BP_STATUS_FAILED_PRECONDITION;
+  bp_tensor_t *t = NULL;
+  bp_status_t s = bp_tensor_create_from_host(rt->ref_device, dtype, 0, NULL, value,
+                                             bp_abi_dtype_size(dtype), &t);
+  if (s) return bp_fail_context(s, "%s", fn);
+  t->wrapped_number = true;
+  *out_tensor = t;
+  return BP_STATUS_OK;
+}
+
+bp_status_t bp_tensor_create_scalar(double value, bp_tensor_t **out_tensor) {
+  return create_scalar("bp_tensor_create_scalar", BP_DTYPE_F64, &value, out_tensor);
+}
+
+bp_status_t bp_tensor_create_scalar_int(int64_t value, bp_tensor_t **out_tensor) {
+  return create_scalar("bp_tensor_create_scalar_int", BP_DTYPE_I64, &value, out_tensor);
+}

@@ -349,3 +349,25 @@ Test(toy, concurrent_dispatch) {
     cr_assert_null(ret, "thread %d failed: %s", i, bp_last_error());
   }
 }
+
+Test(toy, scalar_on_ref_joins_an_op_on_another_device) {
+  setenv("BP_FALLBACK", "allow", 1);
+  bp_device_t *toy = load_toy();
+  int64_t s[1] = {2};
+  float a[2] = {1, 2};
+  bp_tensor_t *t = tensor_f32(toy, 1, s, a), *k = NULL, *c = NULL;
+  BP_CHECK(bp_tensor_create_scalar(10.0, &k));
+  bp_stats_reset();
+  BP_CHECK(bp_add(t, k, &c));
+  cr_assert_str_eq(bp_device_name(bp_tensor_device(c)), "toy:0");
+  bp_stats_t st;
+  bp_stats_get(&st);
+  cr_assert_eq(st.fallbacks, 0, "the scalar is moved, add runs on toy");
+  float r[2];
+  read_f32(c, r, 2);
+  cr_assert_eq(r[0], 11.0f);
+  cr_assert_eq(r[1], 12.0f);
+  bp_tensor_release(t);
+  bp_tensor_release(k);
+  bp_tensor_release(c);
+}

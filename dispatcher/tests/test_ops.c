@@ -316,3 +316,36 @@ Test(ops, matmul_transposed_operand) {
   bp_tensor_release(b);
   bp_tensor_release(c);
 }
+
+Test(ops, scalars_promote_like_pytorch) {
+  int64_t s[1] = {2};
+  uint16_t h[2] = {0x3c00, 0x4000}; /* f16 1.0, 2.0 */
+  int32_t i[2] = {1, 2};
+  bp_tensor_t *th = tensor_of(ref_device(), BP_DTYPE_F16, 1, s, h);
+  bp_tensor_t *ti = tensor_of(ref_device(), BP_DTYPE_I32, 1, s, i);
+  bp_tensor_t *half = NULL, *three = NULL, *r1 = NULL, *r2 = NULL, *r3 = NULL, *r4 = NULL;
+  BP_CHECK(bp_tensor_create_scalar(0.5, &half));
+  BP_CHECK(bp_tensor_create_scalar_int(3, &three));
+  BP_CHECK(bp_mul(th, half, &r1)); /* f16 tensor * float scalar stays f16 */
+  cr_assert_eq(bp_tensor_dtype(r1), BP_DTYPE_F16);
+  uint16_t hr[2];
+  BP_CHECK(bp_tensor_copy_to_host(r1, hr, sizeof(hr)));
+  cr_assert_eq(hr[0], 0x3800); /* 0.5 */
+  cr_assert_eq(hr[1], 0x3c00); /* 1.0 */
+  BP_CHECK(bp_add(ti, half, &r2)); /* i32 + float scalar -> default float f32 */
+  cr_assert_eq(bp_tensor_dtype(r2), BP_DTYPE_F32);
+  float fr[2];
+  read_f32(r2, fr, 2);
+  cr_assert_eq(fr[1], 2.5f);
+  BP_CHECK(bp_mul(ti, three, &r3)); /* i32 * int scalar stays i32 */
+  cr_assert_eq(bp_tensor_dtype(r3), BP_DTYPE_I32);
+  double z = 1.5;
+  bp_tensor_t *zero_dim = tensor_of(ref_device(), BP_DTYPE_F64, 0, NULL, &z);
+  BP_CHECK(bp_add(ti, zero_dim, &r4)); /* i32 + 0-dim f64 tensor -> f64 */
+  cr_assert_eq(bp_tensor_dtype(r4), BP_DTYPE_F64);
+  double dr[2];
+  BP_CHECK(bp_tensor_copy_to_host(r4, dr, sizeof(dr)));
+  cr_assert_eq(dr[0], 2.5);
+  bp_tensor_t *list[] = {th, ti, half, three, r1, r2, r3, r4, zero_dim};
+  for (size_t k = 0; k < sizeof(list) / sizeof(list[0]); ++k) bp_tensor_release(list[k]);
+}

@@ -192,6 +192,13 @@ BP_API bp_status_t bp_tensor_copy_to_host(bp_tensor_t *tensor, void *dst,
 /* A new contiguous copy of the tensor on another device (or the same). */
 BP_API bp_status_t bp_tensor_to(bp_tensor_t *tensor, bp_device_t *device,
                                 bp_tensor_t **out_tensor);
+/* A scalar operand, as a Python number is to PyTorch: a 0-dim tensor on
+ * ref:0 (f64, or i64 for the _int form) that joins ops on any device and
+ * counts last in type promotion: an f16 tensor times a scalar stays f16, an
+ * i32 tensor plus a float scalar gives f32 (the default float dtype). Any
+ * 0-dim tensor on ref:0 may join an op on another device; it is copied. */
+BP_API bp_status_t bp_tensor_create_scalar(double value, bp_tensor_t **out_tensor);
+BP_API bp_status_t bp_tensor_create_scalar_int(int64_t value, bp_tensor_t **out_tensor);
 /* Adds a reference; returns tensor. */
 BP_API bp_tensor_t *bp_tensor_retain(bp_tensor_t *tensor);
 /* Drops a reference; the storage goes when its last view goes. */
