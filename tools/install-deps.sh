@@ -2,13 +2,14 @@
 # Installs the Debian 12 packages Backplane needs to build, test and
 # benchmark. Safe to re-run. Run as root (or with sudo).
 #   build:      build-essential cmake ninja-build pkg-config
-#   tests:      libcriterion-dev (unit tests), python3 (JSON checks)
+#   tests:      libcriterion-dev (unit tests), python3 (JSON checks),
+#               python3-torch and python3-numpy (the PyTorch oracle of the reference)
 #   benchmarks: libtorch-dev (the libtorch anchor of `bp bench dispatch`)
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  libcriterion-dev python3
+  libcriterion-dev python3 python3-torch python3-numpy
   libtorch-dev
 )
 

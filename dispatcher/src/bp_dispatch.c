@@ -293,8 +293,12 @@ bp_status_t bp_dispatch(uint32_t op_id, uint32_t num_inputs, bp_tensor_t *const 
   for (int i = 0; i < def->num_attrs; ++i) attr_copy[i] = attrs[i];
   attrs = attr_copy;
   bp_op_plan_t plan;
+  for (int i = 0; i < def->num_outputs; ++i) plan.kernel_output_dtypes[i] = BP_DTYPE_INVALID;
   bp_status_t status = def->infer(def, inputs, attr_copy, outputs, &plan);
   if (status) return status;
+  for (int i = 0; i < def->num_outputs; ++i)
+    if (plan.kernel_output_dtypes[i] == BP_DTYPE_INVALID)
+      plan.kernel_output_dtypes[i] = plan.output_dtypes[i];
 
   if (any_moved) {
     /* Scalars move in the dtype the kernel computes in, so a device that
@@ -341,7 +345,7 @@ bp_status_t bp_dispatch(uint32_t op_id, uint32_t num_inputs, bp_tensor_t *const 
   bp_dtype_t sig[BP_MAX_SLOTS];
   int slots = def->num_inputs + def->num_outputs;
   for (int i = 0; i < def->num_inputs; ++i) sig[i] = plan.input_dtypes[i];
-  for (int i = 0; i < def->num_outputs; ++i) sig[def->num_inputs + i] = plan.output_dtypes[i];
+  for (int i = 0; i < def->num_outputs; ++i) sig[def->num_inputs + i] = plan.kernel_output_dtypes[i];
   bp_plugin_t *plugin = device->plugin;
   const bp_kernel_entry_t *kernel = bp_plugin_find_kernel(plugin, op_id, bp_signature_key(sig, (uint32_t)slots));
 
@@ -368,12 +372,28 @@ bp_status_t bp_dispatch(uint32_t op_id, uint32_t num_inputs, bp_tensor_t *const 
     kin[i] = cast[i];
   }
 
+  /* Outputs the kernel writes in another dtype go through a temporary. */
+  bp_tensor_t *kout[BP_MAX_SLOTS], *kout_temp[BP_MAX_SLOTS] = {NULL};
+  for (int i = 0; i < def->num_outputs && !status; ++i) {
+    kout[i] = outs[i];
+    if (plan.kernel_output_dtypes[i] == outs[i]->dtype) continue;
+    status = bp_tensor_create(device, plan.kernel_output_dtypes[i], outs[i]->ndim, outs[i]->shape,
+                              &kout_temp[i]);
+    kout[i] = kout_temp[i];
+  }
+  if (status) {
+    for (int i = 0; i < def->num_inputs; ++i) bp_tensor_release(cast[i]);
+    for (int i = 0; i < def->num_outputs; ++i) bp_tensor_release(kout_temp[i]);
+    release_new_outputs(def, outs, allocated);
+    return bp_fail_context(status, "bp_%s: temporary output", def->name);
+  }
+
   call_frame_t frame;
   switch (def->form) {
-    case BP_FORM_REDUCE: form_reduce(&frame, def, &plan, kin, outs); break;
-    case BP_FORM_AS_IS: form_as_is(&frame, def, kin, outs); break;
-    case BP_FORM_MATMUL: form_matmul(&frame, &plan, kin, outs); break;
-    default: form_elementwise(&frame, def, kin, outs); break;
+    case BP_FORM_REDUCE: form_reduce(&frame, def, &plan, kin, kout); break;
+    case BP_FORM_AS_IS: form_as_is(&frame, def, kin, kout); break;
+    case BP_FORM_MATMUL: form_matmul(&frame, &plan, kin, kout); break;
+    default: form_elementwise(&frame, def, kin, kout); break;
   }
   for (int i = 0; i < def->num_inputs; ++i) frame.in_ptrs[i] = &frame.descs[i];
   for (int i = 0; i < def->num_outputs; ++i) frame.out_ptrs[i] = &frame.descs[def->num_inputs + i];
@@ -398,6 +418,15 @@ bp_status_t bp_dispatch(uint32_t op_id, uint32_t num_inputs, bp_tensor_t *const 
     status = kernel->fn(&call);
   }
   for (int i = 0; i < def->num_inputs; ++i) bp_tensor_release(cast[i]);
+  for (int i = 0; i < def->num_outputs; ++i) {
+    if (!kout_temp[i]) continue;
+    if (status == BP_STATUS_OK) {
+      status = bp_copy(outs[i], kout_temp[i]);
+      if (status) bp_fail_context(status, "bp_%s: rounding output to %s", def->name,
+                                  bp_dtype_name(outs[i]->dtype));
+    }
+    bp_tensor_release(kout_temp[i]);
+  }
   if (status == BP_STATUS_UNSUPPORTED) {
     bp_plugin_error_take();
     goto fallback;

@@ -64,6 +64,11 @@ typedef struct bp_attr_def {
 typedef struct bp_op_plan {
   bp_dtype_t input_dtypes[BP_MAX_SLOTS];  /* kernel dtype of each input */
   bp_dtype_t output_dtypes[BP_MAX_SLOTS];
+  /* The dtype the kernel writes each output in, when it differs from
+   * output_dtypes (the dispatcher casts after); BP_DTYPE_INVALID = same. E.g.
+   * an f16 tensor plus an f64 scalar computes in f32 and rounds once, as
+   * PyTorch's opmath does. */
+  bp_dtype_t kernel_output_dtypes[BP_MAX_SLOTS];
   int32_t output_ndim[BP_MAX_SLOTS];
   int64_t output_shape[BP_MAX_SLOTS][BP_MAX_DIMS];
   /* BP_FORM_REDUCE: bit d set when input dim d is reduced. */

@@ -76,13 +76,15 @@ static bp_status_t run_fill(bp_tensor_t *tensor, double value, int64_t value_int
 }
 
 bp_status_t bp_fill(bp_tensor_t *tensor, double value) {
-  /* Integer dtypes take the value truncated toward zero, as torch does; a
-   * value outside int64 saturates. */
-  int64_t as_int = value != value ? 0
-                   : value >= 9223372036854775807.0 ? INT64_MAX
-                   : value <= -9223372036854775808.0 ? INT64_MIN
-                                                     : (int64_t)value;
-  return run_fill(tensor, value, as_int);
+  /* Integer dtypes take the value truncated toward zero, as torch does; one
+   * outside int64 (or NaN) cannot be converted. */
+  bool in_range = value >= -9223372036854775808.0 && value < 9223372036854775808.0;
+  if (tensor && !in_range && tensor->dtype != BP_DTYPE_BOOL &&
+      !(tensor->dtype >= BP_DTYPE_F16 && tensor->dtype <= BP_DTYPE_F64))
+    return bp_fail(BP_STATUS_INVALID_ARGUMENT,
+                   "bp_fill: value %g cannot be converted to %s without overflow", value,
+                   bp_dtype_name(tensor->dtype));
+  return run_fill(tensor, value, in_range ? (int64_t)value : 0);
 }
 
 bp_status_t bp_fill_int(bp_tensor_t *tensor, int64_t value) {

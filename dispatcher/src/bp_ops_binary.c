@@ -31,6 +31,14 @@ static bp_status_t infer_binary(const bp_op_def_t *def, bp_tensor_t *const *in,
                      "bp_add: alpha must be 1 for bool tensors (got %g)", alpha);
   }
   plan->input_dtypes[0] = plan->input_dtypes[1] = plan->output_dtypes[0] = dt;
+  /* A half-precision result with an operand of another dtype (a scalar or
+   * a 0-dim tensor): compute in f32 and round once, so the other operand
+   * is not rounded to f16 first (PyTorch's opmath). */
+  if ((dt == BP_DTYPE_F16 || dt == BP_DTYPE_BF16) &&
+      (in[0]->dtype != dt || in[1]->dtype != dt)) {
+    plan->input_dtypes[0] = plan->input_dtypes[1] = BP_DTYPE_F32;
+    plan->kernel_output_dtypes[0] = BP_DTYPE_F32;
+  }
   return BP_STATUS_OK;
 }
 static bool sig_add(const bp_dtype_t *d) { return bp_dtype_is_valid(d[0]) && bp_dtypes_all_same(d, 3); }

@@ -191,6 +191,7 @@ bool bp_tensor_span(const bp_tensor_t *t, uint64_t *out_first, uint64_t *out_end
 }
 
 bool bp_tensor_has_internal_overlap(const bp_tensor_t *t) {
+  if (t->numel == 0) return false;
   for (int32_t i = 0; i < t->ndim; ++i)
     if (t->strides[i] == 0 && t->shape[i] > 1) return true;
   return false;

@@ -1,7 +1,7 @@
 /* ref_copy.c - the `copy` op: dst = src converted to dst's dtype, for all 81
  * dtype pairs. Same dtype is a byte copy; other pairs move each element
  * through int64 (integer-class source) or double (float-class source), which
- * is exact for every source value; the store then rounds, wraps or saturates
+ * is exact for every source value; the store then rounds or wraps (float to integer as PyTorch on x86-64)
  * once, as ref_dtype.h describes. */
 #include <string.h>
 

@@ -98,31 +98,26 @@ uint16_t bp_ref_i64_to_bf16(int64_t value) { return bp_ref_f32_to_bf16(i64_to_f3
 
 /* The comparisons are written so that NaN falls through to 0, and bounds are
  * chosen so that every value that reaches the C cast is in range. */
-uint8_t bp_ref_f64_to_u8(double v) {
-  if (v != v) return 0;
-  if (v <= 0.0) return 0;
-  if (v >= 255.0) return UINT8_MAX;
-  return (uint8_t)v;
-}
-
-int8_t bp_ref_f64_to_i8(double v) {
-  if (v != v) return 0;
-  if (v <= -128.0) return INT8_MIN;
-  if (v >= 127.0) return INT8_MAX;
-  return (int8_t)v;
-}
-
-int32_t bp_ref_f64_to_i32(double v) {
-  if (v != v) return 0;
-  if (v <= -2147483648.0) return INT32_MIN;
-  if (v >= 2147483647.0) return INT32_MAX;
+/* What x86-64's truncating conversions give, which is what PyTorch's CPU
+ * casts produce there: out of range or NaN is the "integer indefinite"
+ * value (the type's minimum); 8-bit targets go through int32 and keep its
+ * low byte (so they wrap). */
+static int32_t f64_to_i32_x86(double v) {
+  if (!(v > -2147483649.0 && v < 2147483648.0)) return INT32_MIN;
   return (int32_t)v;
 }
 
+uint8_t bp_ref_f64_to_u8(double v) { return (uint8_t)(uint32_t)f64_to_i32_x86(v); }
+
+int8_t bp_ref_f64_to_i8(double v) {
+  uint8_t low = (uint8_t)(uint32_t)f64_to_i32_x86(v);
+  return (int8_t)(low >= 128 ? (int)low - 256 : (int)low);
+}
+
+int32_t bp_ref_f64_to_i32(double v) { return f64_to_i32_x86(v); }
+
 int64_t bp_ref_f64_to_i64(double v) {
-  if (v != v) return 0;
-  if (v <= -9223372036854775808.0) return INT64_MIN;
-  if (v >= 9223372036854775808.0) return INT64_MAX; /* 2^63 is not in range */
+  if (!(v >= -9223372036854775808.0 && v < 9223372036854775808.0)) return INT64_MIN;
   return (int64_t)v;
 }
 

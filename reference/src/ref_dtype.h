@@ -12,8 +12,11 @@
  * become 1.0 in f16 instead of 1 + 2^-10.
  *
  * Float to integer truncates toward zero and is defined for every input
- * (C leaves it undefined): NaN -> 0, results below/above the range saturate
- * to the type's min/max (so -1.5 -> u8 gives 0, 1e20 -> i32 INT32_MAX).
+ * (C leaves it undefined). It gives what PyTorch's CPU casts give on x86-64:
+ * i32 and i64 take NaN and out-of-range values to their minimum (the
+ * "integer indefinite" of cvttsd2si); u8 and i8 go through i32 and keep the
+ * low byte, so they wrap (-3.7 -> u8 gives 253, 300.0 -> i8 gives 44) and
+ * NaN gives 0.
  *
  * The generic accessors below move one element through an "integer class"
  * value (int64_t, for BOOL and the integer dtypes) or a "float class" value
@@ -37,7 +40,7 @@ uint16_t bp_ref_f64_to_bf16(double value);
 uint16_t bp_ref_i64_to_f16(int64_t value);
 uint16_t bp_ref_i64_to_bf16(int64_t value);
 
-/* Saturating float -> integer casts (see above). */
+/* Float -> integer casts with PyTorch-on-x86 results (see above). */
 uint8_t bp_ref_f64_to_u8(double value);
 int8_t bp_ref_f64_to_i8(double value);
 int32_t bp_ref_f64_to_i32(double value);
@@ -56,8 +59,8 @@ typedef double (*bp_ref_load_f64_fn)(const void *src);
 /* Writes v converted to the dtype: integers wrap, BOOL is v != 0, floats
  * round to nearest. */
 typedef void (*bp_ref_store_i64_fn)(void *dst, int64_t v);
-/* Writes v converted to the dtype: integers truncate and saturate (NaN ->
- * 0), BOOL is v != 0 (NaN -> 1), floats round to nearest. */
+/* Writes v converted to the dtype: integers truncate (out of range as
+ * described above), BOOL is v != 0 (NaN -> 1), floats round to nearest. */
 typedef void (*bp_ref_store_f64_fn)(void *dst, double v);
 
 /* The accessor for a dtype, or NULL for a dtype of the wrong class or an

@@ -16,24 +16,26 @@ static void copy_n(bp_dtype_t s, const void *src, bp_dtype_t d, void *dst, int64
   cr_assert_eq(th_call("copy", ins, 1, outs, 1, NULL, 0), BP_STATUS_OK);
 }
 
-Test(copy, float_to_int_saturates) {
+/* Expected values are what torch 1.13 gives on x86-64 for the same casts
+ * (tensor.to(dtype)), written out. */
+Test(copy, float_to_int_matches_pytorch_on_x86) {
   const float src[] = {NAN, 1e20f, -1e20f, -3.7f, 3.7f, INFINITY, -INFINITY, -0.5f};
   int32_t i32[8];
   copy_n(BP_DTYPE_F32, src, BP_DTYPE_I32, i32, 8);
-  const int32_t want32[] = {0, INT32_MAX, INT32_MIN, -3, 3, INT32_MAX, INT32_MIN, 0};
+  const int32_t want32[] = {INT32_MIN, INT32_MIN, INT32_MIN, -3, 3, INT32_MIN, INT32_MIN, 0};
   cr_assert_arr_eq(i32, want32, sizeof want32);
   int64_t i64[8];
   copy_n(BP_DTYPE_F32, src, BP_DTYPE_I64, i64, 8);
-  const int64_t want64[] = {0, INT64_MAX, INT64_MIN, -3, 3, INT64_MAX, INT64_MIN, 0};
+  const int64_t want64[] = {INT64_MIN, INT64_MIN, INT64_MIN, -3, 3, INT64_MIN, INT64_MIN, 0};
   cr_assert_arr_eq(i64, want64, sizeof want64);
   uint8_t u8[8];
   copy_n(BP_DTYPE_F32, src, BP_DTYPE_U8, u8, 8);
-  const uint8_t wantu8[] = {0, 255, 0, 0, 3, 255, 0, 0};
+  const uint8_t wantu8[] = {0, 0, 0, 253, 3, 0, 0, 0};
   cr_assert_arr_eq(u8, wantu8, sizeof wantu8);
   const double dsrc[] = {-200.0, 127.9, 300.5, -128.9};
   int8_t i8[4];
   copy_n(BP_DTYPE_F64, dsrc, BP_DTYPE_I8, i8, 4);
-  const int8_t want8[] = {-128, 127, 127, -128};
+  const int8_t want8[] = {56, 127, 44, -128};
   cr_assert_arr_eq(i8, want8, sizeof want8);
 }
 

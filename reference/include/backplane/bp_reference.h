@@ -13,11 +13,11 @@
  *    fill and kernel runs synchronously on the calling thread.
  *  - kernels (signature = input dtypes, then output dtypes):
  *      fill   (T)        all 9 dtypes
- *      copy   (S, D)     all 81 pairs; casts as PyTorch, except that a float
- *                        converted to an integer is defined everywhere:
- *                        NaN -> 0, out of range -> the type's min or max
- *                        (after truncation toward zero). Integer to integer
- *                        wraps. Anything to bool is (x != 0), NaN -> true.
+ *      copy   (S, D)     all 81 pairs; casts as PyTorch on x86-64: a float
+ *                        to an integer truncates toward zero; NaN and out of
+ *                        range give i32/i64 their minimum, and u8/i8 the low
+ *                        byte of the i32 result (they wrap). Integer to
+ *                        integer wraps. Anything to bool is (x != 0), NaN -> true.
  *      add    (T,T,T)    BOOL U8 I8 I32 I64 F16 BF16 F32 F64 (bool: or)
  *      sub    (T,T,T)    U8 I8 I32 I64 F16 BF16 F32 F64
  *      mul    (T,T,T)    all 9 (bool: and)
