@@ -235,15 +235,80 @@ static void release_new_outputs(const bp_op_def_t *def, bp_tensor_t **outs, cons
     }
 }
 
+/* Variadic ops (cat, stack): one device, outputs per the plan, composite. */
+static bp_status_t dispatch_variadic(const bp_op_def_t *def, uint32_t num_inputs,
+                                     bp_tensor_t *const *inputs, const bp_attr_t *attrs,
+                                     bp_tensor_t **outputs) {
+  bp_device_t *device = inputs[0]->storage->device;
+  for (uint32_t i = 1; i < num_inputs; ++i)
+    if (inputs[i]->storage->device != device)
+      return bp_fail(BP_STATUS_INVALID_ARGUMENT,
+                     "bp_%s: tensors[0] is on %s but tensors[%u] is on %s (all tensors of an op "
+                     "must be on one device; move one with bp_tensor_to)",
+                     def->name, device->name, i, inputs[i]->storage->device->name);
+  for (int k = 0; k < def->num_outputs; ++k)
+    if (outputs[k] && outputs[k]->storage->device != device)
+      return bp_fail(BP_STATUS_INVALID_ARGUMENT, "bp_%s: %s is on %s but the inputs are on %s",
+                     def->name, def->slot_names[def->num_inputs + k], outputs[k]->storage->device->name,
+                     device->name);
+  bp_attr_t attr_copy[BP_MAX_ATTRS];
+  for (int i = 0; i < def->num_attrs; ++i) attr_copy[i] = attrs[i];
+  bp_op_plan_t plan;
+  plan.num_inputs = num_inputs;
+  bp_status_t status = def->infer(def, inputs, attr_copy, outputs, &plan);
+  if (status) return status;
+  bp_tensor_t *outs[BP_MAX_SLOTS];
+  bool allocated[BP_MAX_SLOTS] = {false};
+  for (int i = 0; i < def->num_outputs && !status; ++i) {
+    outs[i] = outputs[i];
+    if (outs[i]) {
+      status = check_output(def, &plan, i, outs[i]);
+    } else {
+      status = bp_tensor_create(device, plan.output_dtypes[i], plan.output_ndim[i],
+                                plan.output_shape[i], &outs[i]);
+      allocated[i] = status == BP_STATUS_OK;
+    }
+  }
+  if (!status) status = def->composite(def, inputs, attr_copy, &plan, outs);
+  if (status) {
+    release_new_outputs(def, outs, allocated);
+    return status;
+  }
+  for (int i = 0; i < def->num_outputs; ++i) outputs[i] = outs[i];
+  return BP_STATUS_OK;
+}
+
 bp_status_t bp_dispatch(uint32_t op_id, uint32_t num_inputs, bp_tensor_t *const *inputs,
                         const bp_attr_t *attrs, uint32_t num_outputs, bp_tensor_t **outputs) {
   const bp_op_def_t *def = bp_op_def(op_id);
+  if (def->variadic) {
+    if (num_inputs < def->num_inputs || num_inputs > BP_MAX_VARIADIC ||
+        num_outputs != def->num_outputs)
+      return bp_fail(BP_STATUS_INVALID_ARGUMENT,
+                     "bp_%s: takes %u to %u inputs and %u outputs, got %u and %u", def->name,
+                     def->num_inputs, (unsigned)BP_MAX_VARIADIC, def->num_outputs, num_inputs,
+                     num_outputs);
+    for (uint32_t i = 0; i < num_inputs; ++i)
+      if (!inputs[i])
+        return bp_fail(BP_STATUS_INVALID_ARGUMENT, "bp_%s: tensors[%u] is NULL", def->name, i);
+    return dispatch_variadic(def, num_inputs, inputs, attrs, outputs);
+  }
   if (num_inputs != def->num_inputs || num_outputs != def->num_outputs)
     return bp_fail(BP_STATUS_INVALID_ARGUMENT, "bp_%s: takes %u inputs and %u outputs, got %u and %u",
                    def->name, def->num_inputs, def->num_outputs, num_inputs, num_outputs);
   for (uint32_t i = 0; i < num_inputs; ++i)
     if (!inputs[i])
       return bp_fail(BP_STATUS_INVALID_ARGUMENT, "bp_%s: %s is NULL", def->name, def->slot_names[i]);
+  if (def->view) {
+    for (uint32_t i = 0; i < num_outputs; ++i)
+      if (outputs[i])
+        return bp_fail(BP_STATUS_INVALID_ARGUMENT,
+                       "bp_%s: is a view op; its outputs are new views (pass NULL outputs)",
+                       def->name);
+    bp_attr_t attr_copy[BP_MAX_ATTRS];
+    for (int i = 0; i < def->num_attrs; ++i) attr_copy[i] = attrs[i];
+    return def->view(def, inputs, attr_copy, outputs);
+  }
   if (def->outputs_required)
     for (uint32_t i = 0; i < num_outputs; ++i)
       if (!outputs[i])
@@ -293,6 +358,7 @@ bp_status_t bp_dispatch(uint32_t op_id, uint32_t num_inputs, bp_tensor_t *const 
   for (int i = 0; i < def->num_attrs; ++i) attr_copy[i] = attrs[i];
   attrs = attr_copy;
   bp_op_plan_t plan;
+  plan.num_inputs = num_inputs;
   for (int i = 0; i < def->num_outputs; ++i) plan.kernel_output_dtypes[i] = BP_DTYPE_INVALID;
   bp_status_t status = def->infer(def, inputs, attr_copy, outputs, &plan);
   if (status) return status;
@@ -443,7 +509,10 @@ bp_status_t bp_dispatch(uint32_t op_id, uint32_t num_inputs, bp_tensor_t *const 
   goto done;
 
 fallback:
-  status = run_fallback(op_id, def, &plan, device, inputs, attrs, outs, allocated);
+  if (def->composite)
+    status = def->composite(def, inputs, attrs, &plan, outs);
+  else
+    status = run_fallback(op_id, def, &plan, device, inputs, attrs, outs, allocated);
   if (status) {
     release_new_outputs(def, outs, allocated);
     return status;

@@ -55,10 +55,13 @@ bp_status_t bp_op_find(const char *name, uint32_t *out_op_id) {
   return bp_fail(BP_STATUS_NOT_FOUND, "bp_op_find: no op named '%s' in the catalog", name);
 }
 
-static const char *form_name(bp_op_form_t form) {
-  switch (form) {
+static const char *form_name(const bp_op_def_t *d) {
+  if (d->view) return "view";
+  if (d->variadic) return "composite";
+  switch (d->form) {
     case BP_FORM_REDUCE: return "reduce";
     case BP_FORM_MATMUL: return "matmul";
+    case BP_FORM_AS_IS: return "as_is";
     default: return "elementwise";
   }
 }
@@ -76,7 +79,7 @@ bp_status_t bp_op_query_info(uint32_t op_id, bp_op_info_t *out_info) {
       .name = d->name,
       .summary = d->summary,
       .dtype_rule = d->dtype_rule,
-      .form = form_name(d->form),
+      .form = form_name(d),
       .num_inputs = d->num_inputs,
       .num_outputs = d->num_outputs,
       .num_attrs = d->num_attrs,

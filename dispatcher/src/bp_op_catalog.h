@@ -62,6 +62,7 @@ typedef struct bp_attr_def {
 
 /* What shape and dtype inference found for one call. */
 typedef struct bp_op_plan {
+  uint32_t num_inputs;                    /* set by the dispatcher (variadic ops) */
   bp_dtype_t input_dtypes[BP_MAX_SLOTS];  /* kernel dtype of each input */
   bp_dtype_t output_dtypes[BP_MAX_SLOTS];
   /* The dtype the kernel writes each output in, when it differs from
@@ -94,6 +95,17 @@ typedef bp_status_t (*bp_op_infer_fn_t)(const bp_op_def_t *def,
                                         bp_op_plan_t *plan);
 /* May a kernel be registered with this dtype signature? */
 typedef bool (*bp_op_signature_fn_t)(const bp_dtype_t *dtypes);
+/* A view op: makes outputs[] as new views of the inputs' storage (no
+ * kernel, no copy); checks its own arguments. */
+typedef bp_status_t (*bp_op_view_fn_t)(const bp_op_def_t *def, bp_tensor_t *const *inputs,
+                                       const bp_attr_t *attrs, bp_tensor_t **outputs);
+/* A composite op: computes the outputs (allocated per the plan) through
+ * other ops. Used when the device has no kernel for the op (or its kernel
+ * declines), before any fallback: every backend gets the op from the ops it
+ * has. */
+typedef bp_status_t (*bp_op_composite_fn_t)(const bp_op_def_t *def, bp_tensor_t *const *inputs,
+                                            const bp_attr_t *attrs, const bp_op_plan_t *plan,
+                                            bp_tensor_t *const *outputs);
 
 struct bp_op_def {
   const char *name;
@@ -107,9 +119,17 @@ struct bp_op_def {
   const char *slot_names[BP_MAX_SLOTS]; /* inputs, then outputs */
   uint8_t num_attrs;
   bp_attr_def_t attrs[BP_MAX_ATTRS];
-  bp_op_infer_fn_t infer;
+  bp_op_infer_fn_t infer;           /* NULL only for view ops */
   bp_op_signature_fn_t signature_ok;
+  bp_op_view_fn_t view;             /* set for view ops (no kernels) */
+  bp_op_composite_fn_t composite;   /* optional decomposition */
+  /* The op takes num_inputs or more inputs (cat, stack), all in slot 0's
+   * role; such ops are composite only (no kernel signature). */
+  bool variadic;
 };
+
+/* Most inputs a variadic op takes. */
+#define BP_MAX_VARIADIC 256
 
 /* The definition of op_id (< BP_OP_COUNT). */
 BP_HIDDEN const bp_op_def_t *bp_op_def(uint32_t op_id);

@@ -280,6 +280,13 @@ static int print_markdown(void) {
          "- **matmul**: `a [B..., M, K]`, `b [B..., K, N]`, `out [B..., M, N]`, the same\n"
          "  rank >= 2, batch dims expanded (stride 0 where broadcast); 1-D operands\n"
          "  arrive as `[1, K]` and `[K, 1]`.\n"
+         "- **as_is**: every tensor as it is, attributes normalized (negative dims\n"
+         "  made positive); for ops whose kernels need the real geometry.\n"
+         "- **view**: no kernel: the outputs are views of the input's storage.\n"
+         "- **composite**: no kernel: built from other ops (on any device).\n"
+         "\n"
+         "An op with a composite decomposition uses it on a device that has no\n"
+         "kernel for the op, before any fallback to `ref:0`.\n"
          "\n## Ops\n");
   for (uint32_t op = 0; op < nops; ++op) {
     char call[512];

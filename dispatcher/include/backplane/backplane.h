@@ -258,8 +258,10 @@ typedef struct bp_op_info {
   const char *name;
   const char *summary;       /* one line, naming the PyTorch equivalent */
   const char *dtype_rule;    /* how output dtypes follow from inputs */
-  const char *form;          /* "elementwise", "reduce" or "matmul": how
-                                kernels receive tensors (docs/ops.md) */
+  const char *form;          /* how kernels receive tensors (docs/ops.md):
+                                "elementwise", "reduce", "matmul", "as_is";
+                                "view" (no kernel, no copy) or "composite"
+                                (built from other ops, no kernel) */
   uint32_t num_inputs;
   uint32_t num_outputs;
   uint32_t num_attrs;
