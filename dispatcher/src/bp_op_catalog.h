@@ -24,6 +24,7 @@
   BP_OPS_REDUCE(X)    \
   BP_OPS_LINALG(X)    \
   BP_OPS_NN(X)        \
+  BP_OPS_NN2(X)       \
   BP_OPS_RANDOM(X)
 
 enum {

@@ -33,8 +33,11 @@
 #define BP_OPS_LINALG(X) \
   X(MATMUL, "matmul", matmul)
 
-/* ---- neural network (bp_ops_nn.c) ---- */
+/* ---- neural network: convolution, pooling, linear (bp_ops_nn.c) ---- */
 #define BP_OPS_NN(X)
+
+/* ---- neural network: norms, softmax, indexing, losses, attention (bp_ops_nn2.c) ---- */
+#define BP_OPS_NN2(X)
 
 /* ---- random numbers (bp_ops_random.c) ---- */
 #define BP_OPS_RANDOM(X)

@@ -53,7 +53,8 @@ bp_status_t bp_ref_shape_register(const bp_host_api_t *host);   /* ref_shape.c *
 bp_status_t bp_ref_unary_register(const bp_host_api_t *host);   /* ref_unary.c */
 bp_status_t bp_ref_binary2_register(const bp_host_api_t *host); /* ref_binary2.c */
 bp_status_t bp_ref_reduce2_register(const bp_host_api_t *host); /* ref_reduce2.c */
-bp_status_t bp_ref_nn_register(const bp_host_api_t *host);      /* ref_nn*.c */
+bp_status_t bp_ref_nn_register(const bp_host_api_t *host);      /* ref_nn.c */
+bp_status_t bp_ref_nn2_register(const bp_host_api_t *host);     /* ref_nn2.c */
 bp_status_t bp_ref_random_register(const bp_host_api_t *host);  /* ref_random.c */
 
 /* Memory entries of the plugin table (ref_memory.c); contracts in bp_abi.h. */

@@ -328,4 +328,19 @@ BP_API void bp_stats_reset(void);
 } /* extern "C" */
 #endif
 
+/* Typed entry points of the rest of the catalog, one header per op family. */
+#include "backplane/bp_ops_shape.h"
+
+#include "backplane/bp_ops_unary.h"
+
+#include "backplane/bp_ops_binary2.h"
+
+#include "backplane/bp_ops_reduce2.h"
+
+#include "backplane/bp_ops_nn.h"
+
+#include "backplane/bp_ops_nn2.h"
+
+#include "backplane/bp_ops_random.h"
+
 #endif /* BACKPLANE_BACKPLANE_H_ */

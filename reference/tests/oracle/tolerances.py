@@ -21,6 +21,21 @@ PER_OP = {
     ("sum", "f32"): (1e-5, 1e-5, "torch accumulates in f32 (cascade), the reference in f64"),
     ("sum", "f16"): (1e-3, 1e-3, "torch accumulates f16 sums in f32 by blocks; rounding at the end differs"),
     ("sum", "bf16"): (1.6e-2, 1e-2, "as f16"),
+
+    # ---- shape ----
+
+    # ---- unary ----
+
+    # ---- binary ----
+
+    # ---- reduce ----
+
+    # ---- nn (convolution, pooling, linear) ----
+
+    # ---- nn2 (norms, softmax, indexing, losses, attention) ----
+
+    # ---- random ----
+
 }
 
 
