@@ -40,7 +40,7 @@ BP_HIDDEN void bp_log(bp_log_level_t level, const char *fmt, ...)
 
 /* Most dtype slots (inputs + outputs) an op may have: keys pack 8 bits each. */
 #define BP_MAX_SLOTS 8
-#define BP_MAX_ATTRS 8
+#define BP_MAX_ATTRS 16
 
 typedef struct bp_kernel_entry {
   uint64_t key; /* bp_signature_key of the dtypes */
