@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "backplane/bp_conformance.h"
 #include "bp_cli.h"
 
 typedef struct command {
@@ -16,6 +17,8 @@ typedef struct command {
 static const command_t commands[] = {
     {"devices", "list plugins (loaded or rejected, with the reason) and devices", bpcli_cmd_devices},
     {"ops", "list the op catalog and which dtypes each plugin implements natively", bpcli_cmd_ops},
+    {"conformance", "prove a plugin right: ABI, memory and ops against ref:0 (docs/conformance.md)",
+     bp_conformance_main},
     {"bench", "measure the dispatcher's per-op overhead (bp bench dispatch)", bpcli_cmd_bench},
 };
 #define NUM_COMMANDS (sizeof(commands) / sizeof(commands[0]))

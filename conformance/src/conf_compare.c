@@ -1,0 +1,150 @@
+/* conf_compare.c - the tolerance table and the element comparison.
+ *
+ * The table (docs/conformance.md, "Tolerances", explains each row):
+ *
+ *   op                 dtype             rule
+ *   fill, copy         any               exact
+ *   add sub mul        bool, integers    exact (integers wrap)
+ *   sum, matmul        i64 / integers    exact (integers wrap)
+ *   mul div            f16 bf16 f32 f64  |d| <= min_normal + 2 eps |ref|
+ *   add sub            f16 bf16 f32 f64  |d| <= min_normal + 2 eps mag
+ *   sum, matmul        f16 bf16 f32 f64  |d| <= (k+1) min_normal
+ *                                              + (k eps_acc + 2 eps) mag
+ *
+ * eps is the dtype's machine epsilon (2^-10, 2^-7, 2^-23, 2^-52); eps_acc
+ * that of the accumulator Backplane requires (f32 for f16/bf16, else the
+ * dtype); k the number of terms summed per output element; mag the same op
+ * run on the reference with |inputs| (for sub: add), a bound on the sizes of
+ * the terms, so a result that cancels is judged against what it summed.
+ * A NaN must meet a NaN and an infinity the same infinity, everywhere. */
+#include <math.h>
+#include <string.h>
+
+#include "conf_ops.h"
+
+conf_tol_t conf_tolerance(const conf_op_info_t *op, bp_dtype_t out, int64_t k) {
+  conf_tol_t t = {.exact = true, .deterministic = true};
+  if (op->family == FAM_FILL || op->family == FAM_COPY || !conf_dtype_is_float(out)) return t;
+  t.exact = false;
+  double eps = conf_dtype_eps(out), tiny = conf_dtype_min_normal(out);
+  if (op->family == FAM_BINARY) {
+    t.rtol = 2 * eps;
+    t.atol = tiny;
+    /* add/sub: a + alpha*b may round alpha*b first or not (FMA), so the
+     * error is relative to |a| + |alpha*b|, not to a result that cancels. */
+    t.use_mag = op->has_alpha;
+    return t;
+  }
+  /* sum, matmul */
+  if (k < 1) k = 1;
+  double eps_acc = (out == BP_DTYPE_F16 || out == BP_DTYPE_BF16) ? conf_dtype_eps(BP_DTYPE_F32) : eps;
+  t.rtol = (double)k * eps_acc + 2 * eps;
+  t.atol = (double)(k + 1) * tiny;
+  t.use_mag = true;
+  return t;
+}
+
+static bool bits_equal(const unsigned char *a, const unsigned char *b, size_t size) {
+  return memcmp(a, b, size) == 0;
+}
+
+size_t conf_compare(bp_dtype_t dtype, const unsigned char *got, const int64_t *got_offsets,
+                    const unsigned char *ref, const unsigned char *mag, size_t n,
+                    const conf_tol_t *tol, conf_result_t *r) {
+  size_t size = conf_dtype_size(dtype);
+  bool is_float = conf_dtype_is_float(dtype);
+  size_t bad = 0, first_bad = 0;
+  double first_got = 0, first_ref = 0;
+  r->compared = 1;
+  r->exact = tol->exact;
+  r->rtol = tol->rtol;
+  r->atol = tol->atol;
+  for (size_t i = 0; i < n; ++i) {
+    const unsigned char *g = got + got_offsets[i];
+    const unsigned char *e = ref + i * size;
+    bool ok;
+    double gv = conf_load_f64(dtype, g), ev = conf_load_f64(dtype, e);
+    double err = 0, ratio = 0;
+    if (is_float && (isnan(gv) || isnan(ev))) {
+      ok = isnan(gv) && isnan(ev);
+      err = ok ? 0 : INFINITY;
+    } else if (tol->exact) {
+      ok = bits_equal(g, e, size);
+      if (!is_float) {
+        int64_t gi = conf_load_i64(dtype, g), ei = conf_load_i64(dtype, e);
+        err = fabs((double)gi - (double)ei);
+        if (dtype == BP_DTYPE_BOOL && (g[0] > 1)) ok = false, err = INFINITY;
+      } else {
+        err = gv == ev ? 0 : fabs(gv - ev);
+        if (!ok && err == 0) err = 0x1p-1074; /* -0.0 vs +0.0 */
+      }
+    } else if (isinf(ev) || isinf(gv)) {
+      double m = mag ? conf_load_f64(dtype, mag + i * size) : fabs(ev);
+      ok = gv == ev || (isinf(m) && !isinf(ev) && !isnan(gv));
+      err = gv == ev ? 0 : INFINITY;
+    } else {
+      double m = mag ? conf_load_f64(dtype, mag + i * size) : fabs(ev);
+      double allowed = tol->atol + tol->rtol * fabs(m);
+      err = fabs(gv - ev);
+      ratio = allowed > 0 ? err / allowed : (err > 0 ? INFINITY : 0);
+      ok = err <= allowed || isinf(allowed);
+    }
+    if (!ok && isfinite(err) && ratio == 0) ratio = INFINITY;
+    if (err > r->max_error || (isnan(r->max_error))) r->max_error = err;
+    if (ratio > r->error_ratio) r->error_ratio = ratio;
+    if (!ok) {
+      if (!bad) {
+        first_bad = i;
+        first_got = gv;
+        first_ref = ev;
+      }
+      ++bad;
+    }
+  }
+  if (bad) {
+    if (tol->exact)
+      conf_fail(r, "%zu of %zu elements differ from the reference (bit-exact); first at element "
+                   "%zu: got %.9g, expected %.9g",
+                bad, n, first_bad, first_got, first_ref);
+    else
+      conf_fail(r, "%zu of %zu elements out of tolerance (rtol %.3g, atol %.3g); first at element "
+                   "%zu: got %.9g, expected %.9g; max error %.3g",
+                bad, n, tol->rtol, tol->atol, first_bad, first_got, first_ref, r->max_error);
+  }
+  return bad;
+}
+
+size_t conf_edge_values(bp_dtype_t d, bool reduce_safe, double *out, size_t cap) {
+  double dn = conf_dtype_denorm_min(d), mn = conf_dtype_min_normal(d), mx = conf_dtype_max(d);
+  double all[] = {0.0, -0.0, 1.0, -1.0, 0.5, -3.0, NAN, INFINITY, -INFINITY, dn, -dn, mn,
+                  mx, -mx, 300.75, -1.5, 1e10};
+  double safe[] = {0.0, -0.0, 1.0, -1.0, 0.5, NAN, INFINITY, -INFINITY, dn, mn};
+  const double *src = reduce_safe ? safe : all;
+  size_t n = reduce_safe ? sizeof(safe) / sizeof(safe[0]) : sizeof(all) / sizeof(all[0]);
+  if (n > cap) n = cap;
+  memcpy(out, src, n * sizeof(double));
+  return n;
+}
+
+size_t conf_edge_ints(bp_dtype_t d, int64_t *out, size_t cap) {
+  int64_t v[8];
+  size_t n = 0;
+  switch (d) {
+    case BP_DTYPE_BOOL: v[n++] = 0; v[n++] = 1; break;
+    case BP_DTYPE_U8: v[n++] = 0; v[n++] = 255; v[n++] = 1; v[n++] = 128; v[n++] = 127; break;
+    case BP_DTYPE_I8:
+      v[n++] = -128; v[n++] = 127; v[n++] = 0; v[n++] = 1; v[n++] = -1; v[n++] = 2;
+      break;
+    case BP_DTYPE_I32:
+      v[n++] = INT32_MIN; v[n++] = INT32_MAX; v[n++] = 0; v[n++] = 1; v[n++] = -1;
+      v[n++] = 65536;
+      break;
+    default:
+      v[n++] = INT64_MIN; v[n++] = INT64_MAX; v[n++] = 0; v[n++] = 1; v[n++] = -1;
+      v[n++] = (int64_t)1 << 32;
+      break;
+  }
+  if (n > cap) n = cap;
+  memcpy(out, v, n * sizeof(int64_t));
+  return n;
+}

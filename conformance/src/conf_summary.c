@@ -1,0 +1,88 @@
+/* conf_summary.c - the table printed at the end: per plugin and device,
+ * the cases by outcome and the op coverage. */
+#include <string.h>
+
+#include "conf_internal.h"
+
+void conf_case_device_name(const conf_suite_t *s, const conf_case_t *c, char *buf, size_t n) {
+  const conf_target_t *t = &s->targets[c->target];
+  if (c->device < 0) snprintf(buf, n, "%s", t->name[0] ? t->name : t->path);
+  else snprintf(buf, n, "%s:%d", t->name, c->device);
+}
+
+typedef struct counts {
+  int by[CONF_NOGEN + 1];
+  int kernels, kernels_native, ops_native;
+} counts_t;
+
+static void count_row(const conf_suite_t *s, int t, int d, counts_t *k) {
+  memset(k, 0, sizeof(*k));
+  /* kernels: distinct kernel keys; native: one passing native case */
+  const char *seen[512];
+  bool native[512];
+  int nseen = 0;
+  for (size_t i = 0; i < s->num_cases; ++i) {
+    const conf_case_t *c = &s->cases[i];
+    if (c->target != t || c->device != d) continue;
+    k->by[c->result.outcome]++;
+    if (!c->kernel_key[0]) continue;
+    int j = 0;
+    while (j < nseen && strcmp(seen[j], c->kernel_key)) ++j;
+    if (j == nseen && nseen < 512) {
+      seen[nseen] = c->kernel_key;
+      native[nseen++] = false;
+    }
+    if (j < nseen && c->group == CONF_GROUP_RUNTIME && c->result.outcome == CONF_PASS &&
+        c->result.native)
+      native[j] = true;
+  }
+  k->kernels = nseen;
+  for (int j = 0; j < nseen; ++j) k->kernels_native += native[j];
+  for (uint32_t op = 0; op < bp_op_count(); ++op) {
+    const char *name = bp_op_name(op);
+    size_t len = strlen(name);
+    bool covered = false;
+    for (int j = 0; j < nseen && !covered; ++j)
+      covered = native[j] && !strncmp(seen[j], name, len) && seen[j][len] == '/';
+    k->ops_native += covered;
+  }
+}
+
+void conf_summary_print(const conf_suite_t *s, FILE *f) {
+  fprintf(f, "\nBackplane conformance %s, tier %s, seed %llu\n", BP_CONFORMANCE_VERSION,
+          s->opts.tier == CONF_TIER_FULL ? "full" : "quick", (unsigned long long)s->opts.seed);
+  fprintf(f, "%-22s %7s %7s %7s %8s %6s %6s  %s\n", "device", "passed", "failed", "skipped",
+          "fallback", "known", "xpass", "coverage (native passes)");
+  int failed = 0, xpass = 0;
+  for (int t = 0; t < s->num_targets; ++t) {
+    const conf_target_t *tg = &s->targets[t];
+    for (int d = -1; d < (int)tg->device_count; ++d) {
+      if (d >= 0 && !tg->device_selected[d]) continue;
+      counts_t k;
+      count_row(s, t, d, &k);
+      char dev[96];
+      if (d < 0) snprintf(dev, sizeof(dev), "%s (plugin)", tg->name[0] ? tg->name : "?");
+      else snprintf(dev, sizeof(dev), "%s:%d", tg->name, d);
+      char cov[96] = "-";
+      if (d >= 0)
+        snprintf(cov, sizeof(cov), "ops %d/%u, kernels %d/%d", k.ops_native, bp_op_count(),
+                 k.kernels_native, k.kernels);
+      fprintf(f, "%-22s %7d %7d %7d %8d %6d %6d  %s\n", dev, k.by[CONF_PASS], k.by[CONF_FAIL],
+              k.by[CONF_SKIP] + k.by[CONF_NOGEN], k.by[CONF_FALLBACK], k.by[CONF_KNOWN],
+              k.by[CONF_XPASS], cov);
+      failed += k.by[CONF_FAIL];
+      xpass += k.by[CONF_XPASS];
+    }
+  }
+  for (size_t i = 0; i < s->num_cases; ++i) {
+    const conf_case_t *c = &s->cases[i];
+    if (c->result.outcome != CONF_XPASS && c->result.outcome != CONF_NOGEN) continue;
+    char dev[96];
+    conf_case_device_name(s, c, dev, sizeof(dev));
+    fprintf(f, "%s %s %s: %s\n", c->result.outcome == CONF_XPASS ? "UNEXPECTED PASS" : "NOT TESTED",
+            dev, c->name, c->result.message);
+  }
+  fprintf(f, "%s: %d failed case%s, %zu cases in %.1f s\n", failed ? "FAILED" : "PASSED", failed,
+          failed == 1 ? "" : "s", s->num_cases, s->wall_seconds);
+  (void)xpass;
+}
