@@ -40,6 +40,10 @@
 #define BP_OPS_NN2(X)
 
 /* ---- random numbers (bp_ops_random.c) ---- */
-#define BP_OPS_RANDOM(X)
+#define BP_OPS_RANDOM(X)         \
+  X(UNIFORM, "uniform", uniform)     \
+  X(NORMAL, "normal", normal)        \
+  X(BERNOULLI, "bernoulli", bernoulli) \
+  X(DROPOUT, "dropout", dropout)
 
 #endif /* BACKPLANE_BP_OPS_FAMILIES_H_ */

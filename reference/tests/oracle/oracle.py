@@ -44,10 +44,20 @@ class Spec:
             torch tensors (or Python numbers for scalar operands).
     layouts: input layouts to try (default all; inputs of ndim < 2 skip
             "transposed").
+    check:  for ops torch cannot be the oracle of (random numbers: same
+            seed, same bits on every backend, which no torch stream gives),
+            check(run, case, dtype) -> None or a failure message replaces
+            the comparison with torch (torch_fn is then None). run(attrs=None,
+            layout=None) runs the op on the case's inputs in this layout, with
+            case.attrs updated by attrs and fresh outputs (case.outputs) in
+            `layout` (default: this layout), and returns the outputs as numpy
+            arrays; a refused call raises bp_ctypes.BpError.
     """
 
-    def __init__(self, op, dtypes, cases, torch_fn, layouts=LAYOUTS, num_outputs=1, upcast_half=False):
+    def __init__(self, op, dtypes, cases, torch_fn, layouts=LAYOUTS, num_outputs=1, upcast_half=False,
+                 check=None):
         self.op, self.dtypes, self.cases, self.torch = op, dtypes, cases, torch_fn
+        self.check = check
         self.layouts, self.num_outputs = layouts, num_outputs
         # Backplane computes f16/bf16 in f32 and rounds once; where torch's CPU
         # kernel rounds intermediate results (alpha * b, running sums, dot
@@ -163,7 +173,46 @@ def torch_reference(spec, torch_inputs, case, dtype):
         return tuple(cast(r) for r in res) if isinstance(res, tuple) else cast(res)
 
 
+def run_checked_case(lib, spec, dtype, case, layout):
+    """A case of a spec with a `check` function instead of torch."""
+    made = []
+
+    def run(attrs=None, layout=layout):
+        outs, results = [], []
+        try:
+            for shape, odtype in case.outputs or []:
+                zeros = np.zeros(shape, dtype=np.float32 if odtype == "bf16" else bp_ctypes.DTYPES[odtype][1])
+                outs.append(lib.tensor(zeros, odtype, layout))
+            results = lib.run(spec.op, bp_inputs, {**case.attrs, **(attrs or {})},
+                              outputs=outs or None, num_outputs=spec.num_outputs)
+            return [lib.numpy(r) for r in results]
+        finally:
+            lib.release(*outs)
+            if not outs:
+                lib.release(*results)
+
+    try:
+        bp_inputs = []
+        for item in case.inputs:
+            if isinstance(item, (int, float, bool)) and not isinstance(item, np.ndarray):
+                t = lib.scalar(item)
+            else:
+                array, adtype = item
+                lay = layout if (layout != "transposed" or np.ndim(array) >= 2) else "contiguous"
+                t = lib.tensor(array, adtype, lay)
+            made.append(t)
+            bp_inputs.append(t)
+        try:
+            return spec.check(run, case, dtype)
+        except bp_ctypes.BpError as e:
+            return f"bp_{spec.op} failed: {e.message}"
+    finally:
+        lib.release(*made)
+
+
 def run_case(lib, spec, dtype, case, layout):
+    if spec.check:
+        return run_checked_case(lib, spec, dtype, case, layout)
     made = []
     try:
         bp_inputs, torch_inputs = [], []
