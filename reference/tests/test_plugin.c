@@ -90,6 +90,7 @@ Test(plugin, registered_signatures) {
   static const bp_dtype_t sum_t[] = {BP_DTYPE_I64, BP_DTYPE_F16, BP_DTYPE_BF16, BP_DTYPE_F32,
                                      BP_DTYPE_F64};
   size_t fill = 0, copy = 0, add = 0, sub = 0, mul = 0, div = 0, sum = 0, matmul = 0;
+  size_t shape_family = 0; /* where, tril, triu, arange: checked in test_shape.c */
   for (size_t i = 0; i < th_num_kernels; ++i) {
     const th_kernel_t *k = &th_kernels[i];
     for (size_t j = 0; j < i; ++j)
@@ -106,6 +107,9 @@ Test(plugin, registered_signatures) {
       cr_assert_eq(k->num_dtypes, 2u);
       cr_assert(in_list(d[0], all, 9) && in_list(d[1], all, 9));
       ++copy;
+    } else if (!strcmp(k->op, "where") || !strcmp(k->op, "tril") || !strcmp(k->op, "triu") ||
+               !strcmp(k->op, "arange")) {
+      ++shape_family;
     } else if (strcmp(k->op, "sum") == 0) {
       cr_assert_eq(k->num_dtypes, 2u);
       cr_assert(d[0] == d[1] && in_list(d[0], sum_t, 5));
@@ -141,7 +145,8 @@ Test(plugin, registered_signatures) {
   cr_assert_eq(div, 4u);
   cr_assert_eq(sum, 5u);
   cr_assert_eq(matmul, 8u);
-  cr_assert_eq(th_num_kernels, 9u + 81 + 9 + 8 + 9 + 4 + 5 + 8);
+  cr_assert_eq(shape_family, 18u + 9 + 9 + 8);
+  cr_assert_eq(th_num_kernels, 9u + 81 + 9 + 8 + 9 + 4 + 5 + 8 + shape_family);
 }
 
 static void fail_third_registration(void) {
