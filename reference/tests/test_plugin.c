@@ -90,7 +90,7 @@ Test(plugin, registered_signatures) {
   static const bp_dtype_t sum_t[] = {BP_DTYPE_I64, BP_DTYPE_F16, BP_DTYPE_BF16, BP_DTYPE_F32,
                                      BP_DTYPE_F64};
   size_t fill = 0, copy = 0, add = 0, sub = 0, mul = 0, div = 0, sum = 0, matmul = 0;
-  size_t shape_family = 0; /* where, tril, triu, arange: checked in test_shape.c */
+  size_t shape_family = 0; /* where, tril, triu, arange: test_shape.c */
   for (size_t i = 0; i < th_num_kernels; ++i) {
     const th_kernel_t *k = &th_kernels[i];
     for (size_t j = 0; j < i; ++j)
