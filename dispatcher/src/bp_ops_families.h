@@ -13,7 +13,26 @@
   X(COPY, "copy", copy)
 
 /* ---- shape and creation (bp_ops_shape.c) ---- */
-#define BP_OPS_SHAPE(X)
+#define BP_OPS_SHAPE(X)             \
+  X(VIEW, "view", view)             \
+  X(RESHAPE, "reshape", reshape)    \
+  X(PERMUTE, "permute", permute)    \
+  X(TRANSPOSE, "transpose", transpose) \
+  X(SLICE, "slice", slice)          \
+  X(SELECT, "select", select)       \
+  X(NARROW, "narrow", narrow)       \
+  X(EXPAND, "expand", expand)       \
+  X(SQUEEZE, "squeeze", squeeze)    \
+  X(UNSQUEEZE, "unsqueeze", unsqueeze) \
+  X(FLATTEN, "flatten", flatten)    \
+  X(CONTIGUOUS, "contiguous", contiguous) \
+  X(ARANGE, "arange", arange)       \
+  X(WHERE, "where", where)          \
+  X(TRIL, "tril", tril)             \
+  X(TRIU, "triu", triu)             \
+  X(PAD, "pad", pad)                \
+  X(CAT, "cat", cat)                \
+  X(STACK, "stack", stack)
 
 /* ---- unary elementwise (bp_ops_unary.c) ---- */
 #define BP_OPS_UNARY(X)

@@ -47,11 +47,13 @@ def bf16_bits_to_f32(bits):
 
 def f32_to_bf16_bits(values):
     """Round-to-nearest-even f32 -> bf16 bits (NaN kept quiet)."""
-    u = np.ascontiguousarray(values, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    shape = np.shape(values)  # kept: np.ascontiguousarray makes 0-dim arrays 1-D
+    flat = np.ascontiguousarray(values, dtype=np.float32).reshape(-1)
+    u = flat.view(np.uint32).astype(np.uint64)
     rounded = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
-    nan = np.isnan(np.asarray(values, dtype=np.float32))
+    nan = np.isnan(flat)
     rounded[nan] = ((u[nan] >> 16) | 0x40).astype(np.uint16)
-    return rounded.reshape(np.shape(values))  # ascontiguousarray made 0-dim 1-D
+    return rounded.reshape(shape)
 
 
 class Lib:
@@ -88,6 +90,7 @@ class Lib:
         c.bp_op_name.restype = ctypes.c_char_p
         c.bp_op_run.argtypes = [ctypes.c_uint32, ctypes.c_uint32, ctypes.POINTER(vp), ctypes.c_uint32,
                                 ctypes.POINTER(Attr), ctypes.c_uint32, ctypes.POINTER(vp)]
+        c.bp_fill.argtypes = [vp, ctypes.c_double]
         self.ref = self.device("ref:0")
 
     def check(self, status):
@@ -177,6 +180,9 @@ class Lib:
         out = np.empty(shape, dtype=DTYPES[dtype][1])
         self.check(self.c.bp_tensor_copy_to_host(t, out.ctypes.data_as(ctypes.c_void_p), out.nbytes))
         return bf16_bits_to_f32(out) if dtype == "bf16" else out
+
+    def fill(self, t, value):
+        self.check(self.c.bp_fill(t, value))
 
     def release(self, *tensors):
         for t in tensors:

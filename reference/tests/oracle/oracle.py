@@ -52,12 +52,17 @@ class Spec:
             case.attrs updated by attrs and fresh outputs (case.outputs) in
             `layout` (default: this layout), and returns the outputs as numpy
             arrays; a refused call raises bp_ctypes.BpError.
+    aliases: for view ops, when output 0 must share input 0's storage:
+            "always", or "contiguous" (only for the contiguous and offset
+            layouts: reshape copies what it cannot view). Checked by
+            filling the input with 1 after the call and reading the output.
     """
 
     def __init__(self, op, dtypes, cases, torch_fn, layouts=LAYOUTS, num_outputs=1, upcast_half=False,
-                 check=None):
+                 check=None, aliases=None):
         self.op, self.dtypes, self.cases, self.torch = op, dtypes, cases, torch_fn
         self.check = check
+        self.aliases = aliases
         self.layouts, self.num_outputs = layouts, num_outputs
         # Backplane computes f16/bf16 in f32 and rounds once; where torch's CPU
         # kernel rounds intermediate results (alpha * b, running sums, dot
@@ -257,6 +262,11 @@ def run_case(lib, spec, dtype, case, layout):
             msg = compare(lib.numpy(r), lib.dtype_of(r), w, spec, dtype, case)
             if msg:
                 return f"output {k}: {msg}"
+        if spec.aliases == "always" or (spec.aliases == "contiguous" and layout in ("contiguous", "offset")):
+            if lib.c.bp_tensor_numel(results[0]) > 0:
+                lib.fill(bp_inputs[0], 1.0)
+                if not np.all(lib.numpy(results[0]) == 1):
+                    return "output 0 does not share the input's storage (a copy where torch makes a view)"
         return None
     finally:
         lib.release(*made)
