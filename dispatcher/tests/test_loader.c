@@ -240,7 +240,9 @@ Test(toy, kernel_failure_carries_plugin_message) {
   BP_CHECK(bp_tensor_create(toy, BP_DTYPE_F32, 1, s, &t));
   bp_tensor_t *in[2] = {t, t};
   bp_attr_t alpha = {.type = BP_ATTR_FLOAT, .name = "alpha", .count = 1, .value.f = 666};
-  BP_CHECK_FAILS(bp_op_run(0 + 2 /* add */, 2, in, 1, &alpha, 1, out), BP_STATUS_DEVICE_ERROR,
+  uint32_t add_id = 0;
+  BP_CHECK(bp_op_find("add", &add_id));
+  BP_CHECK_FAILS(bp_op_run(add_id, 2, in, 1, &alpha, 1, out), BP_STATUS_DEVICE_ERROR,
                  "the toy kernel add(f32, f32) -> f32 on toy:0 failed with DEVICE_ERROR: toy add: "
                  "the device caught fire");
   cr_assert_null(out[0]);

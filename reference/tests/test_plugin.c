@@ -89,9 +89,18 @@ Test(plugin, registered_signatures) {
   static const bp_dtype_t div_t[] = {BP_DTYPE_F16, BP_DTYPE_BF16, BP_DTYPE_F32, BP_DTYPE_F64};
   static const bp_dtype_t sum_t[] = {BP_DTYPE_I64, BP_DTYPE_F16, BP_DTYPE_BF16, BP_DTYPE_F32,
                                      BP_DTYPE_F64};
-  size_t fill = 0, copy = 0, add = 0, sub = 0, mul = 0, div = 0, sum = 0, matmul = 0;
+  /* The op families' kernels (unary, ...) are checked by their own tests
+   * (test_<family>.c); the host's catalog rejects unknown ops. */
+  static const char *const core_ops[] = {"fill", "copy", "add", "sub", "mul", "div", "sum", "matmul"};
+  size_t fill = 0, copy = 0, add = 0, sub = 0, mul = 0, div = 0, sum = 0, matmul = 0, family = 0;
   for (size_t i = 0; i < th_num_kernels; ++i) {
     const th_kernel_t *k = &th_kernels[i];
+    bool core = false;
+    for (size_t c = 0; c < sizeof core_ops / sizeof core_ops[0]; ++c) core |= !strcmp(k->op, core_ops[c]);
+    if (!core) {
+      ++family;
+      continue;
+    }
     for (size_t j = 0; j < i; ++j)
       cr_assert(!(strcmp(th_kernels[j].op, k->op) == 0 &&
                   th_kernels[j].num_dtypes == k->num_dtypes &&
@@ -141,7 +150,7 @@ Test(plugin, registered_signatures) {
   cr_assert_eq(div, 4u);
   cr_assert_eq(sum, 5u);
   cr_assert_eq(matmul, 8u);
-  cr_assert_eq(th_num_kernels, 9u + 81 + 9 + 8 + 9 + 4 + 5 + 8);
+  cr_assert_eq(th_num_kernels - family, 9u + 81 + 9 + 8 + 9 + 4 + 5 + 8);
 }
 
 static void fail_third_registration(void) {
