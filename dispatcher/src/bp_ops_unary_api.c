@@ -64,7 +64,7 @@ UNARY_API(ISINF, isinf)
 /* The op's default attributes with attrs[i] set by the caller. */
 static void attrs_of(uint32_t op_id, bp_attr_t *attrs) { bp_op_default_attrs(bp_op_def(op_id), attrs); }
 
-/* Ops with attributes: ATTRS_FN(op) fills `a` from the parameters. */
+/* Ops with attributes: FILL sets the defaults `a` from the parameters. */
 #define UNARY_API_ATTRS(ID, sym, PARAMS, FILL)                                      \
   bp_status_t bp_##sym(bp_tensor_t *x, PARAMS, bp_tensor_t **out) {                 \
     bp_attr_t a[BP_MAX_ATTRS];                                                      \
