@@ -35,7 +35,36 @@
   X(STACK, "stack", stack)
 
 /* ---- unary elementwise (bp_ops_unary.c) ---- */
-#define BP_OPS_UNARY(X)
+#define BP_OPS_UNARY(X) \
+  X(NEG, "neg", neg) \
+  X(ABS, "abs", abs) \
+  X(SIGN, "sign", sign) \
+  X(EXP, "exp", exp) \
+  X(LOG, "log", log) \
+  X(LOG1P, "log1p", log1p) \
+  X(EXPM1, "expm1", expm1) \
+  X(SQRT, "sqrt", sqrt) \
+  X(RSQRT, "rsqrt", rsqrt) \
+  X(RECIPROCAL, "reciprocal", reciprocal) \
+  X(SIN, "sin", sin) \
+  X(COS, "cos", cos) \
+  X(TANH, "tanh", tanh) \
+  X(SIGMOID, "sigmoid", sigmoid) \
+  X(RELU, "relu", relu) \
+  X(LEAKY_RELU, "leaky_relu", leaky_relu) \
+  X(ELU, "elu", elu) \
+  X(GELU, "gelu", gelu) \
+  X(SILU, "silu", silu) \
+  X(SOFTPLUS, "softplus", softplus) \
+  X(ERF, "erf", erf) \
+  X(FLOOR, "floor", floor) \
+  X(CEIL, "ceil", ceil) \
+  X(ROUND, "round", round) \
+  X(TRUNC, "trunc", trunc) \
+  X(CLAMP, "clamp", clamp) \
+  X(LOGICAL_NOT, "logical_not", logical_not) \
+  X(ISNAN, "isnan", isnan) \
+  X(ISINF, "isinf", isinf)
 
 /* ---- binary elementwise (bp_ops_binary.c) ---- */
 #define BP_OPS_BINARY(X) \
