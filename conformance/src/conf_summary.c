@@ -74,14 +74,40 @@ void conf_summary_print(const conf_suite_t *s, FILE *f) {
       xpass += k.by[CONF_XPASS];
     }
   }
+  /* Unexpected passes one per line; untested kernels one line per device
+   * and op, in first-seen order (the JSON report lists each case). */
+  enum { MAX_GROUPS = 1024 };
+  static struct { char dev[96]; char op[96]; int count; } groups[MAX_GROUPS];
+  int num_groups = 0;
   for (size_t i = 0; i < s->num_cases; ++i) {
     const conf_case_t *c = &s->cases[i];
-    if (c->result.outcome != CONF_XPASS && c->result.outcome != CONF_NOGEN) continue;
     char dev[96];
+    if (c->result.outcome == CONF_XPASS) {
+      conf_case_device_name(s, c, dev, sizeof(dev));
+      fprintf(f, "UNEXPECTED PASS %s %s: %s\n", dev, c->name, c->result.message);
+      continue;
+    }
+    if (c->result.outcome != CONF_NOGEN) continue;
     conf_case_device_name(s, c, dev, sizeof(dev));
-    fprintf(f, "%s %s %s: %s\n", c->result.outcome == CONF_XPASS ? "UNEXPECTED PASS" : "NOT TESTED",
-            dev, c->name, c->result.message);
+    const char *start = strncmp(c->name, "ops/", 4) ? c->name : c->name + 4;
+    int len = (int)strcspn(start, "/");
+    int g = 0;
+    while (g < num_groups && (strcmp(groups[g].dev, dev) || strncmp(groups[g].op, start, (size_t)len) ||
+                              groups[g].op[len] != '\0'))
+      ++g;
+    if (g == num_groups) {
+      if (num_groups == MAX_GROUPS) continue;
+      snprintf(groups[g].dev, sizeof(groups[g].dev), "%s", dev);
+      snprintf(groups[g].op, sizeof(groups[g].op), "%.*s", len, start);
+      groups[g].count = 0;
+      ++num_groups;
+    }
+    ++groups[g].count;
   }
+  for (int g = 0; g < num_groups; ++g)
+    fprintf(f, "NOT TESTED %s ops/%s: %d kernel%s registered, but the suite has no case generator "
+               "for this op yet\n", groups[g].dev, groups[g].op, groups[g].count,
+            groups[g].count == 1 ? "" : "s");
   fprintf(f, "%s: %d failed case%s, %zu cases in %.1f s\n", failed ? "FAILED" : "PASSED", failed,
           failed == 1 ? "" : "s", s->num_cases, s->wall_seconds);
   (void)xpass;
