@@ -16,7 +16,7 @@
 #include "backplane/bp_abi.h"
 #include "backplane/bp_reference.h"
 
-#define TH_MAX_KERNELS 512
+#define TH_MAX_KERNELS 4096
 
 typedef struct th_kernel {
   char op[32];
