@@ -89,7 +89,7 @@ const bp_op_def_t bp_op_def_div = {
     .num_inputs = 2, .num_outputs = 1, .differentiable = true, .form = BP_FORM_ELEMENTWISE,
     .slot_names = {"a", "b", "out"}, .num_attrs = 1,
     .attrs = {{"rounding_mode", BP_ATTR_INT, 0.0, 0, false, 0,
-               "rounding_mode: 0 none (true division), 1 trunc (toward zero), 2 floor "
+               "0 none (true division), 1 trunc (toward zero), 2 floor "
                "(toward -inf, Python's //)"}},
     .infer = infer_binary, .signature_ok = sig_div};
 
