@@ -502,7 +502,10 @@ bp_status_t bp_dispatch(uint32_t op_id, uint32_t num_inputs, bp_tensor_t *const 
     char s[256];
     format_call_signature(s, sizeof(s), def, &plan);
     release_new_outputs(def, outs, allocated);
-    return bp_fail(status == BP_STATUS_OUT_OF_MEMORY ? status : BP_STATUS_DEVICE_ERROR,
+    /* A kernel that finds a wrong argument in the data (integer division
+     * by zero) says INVALID_ARGUMENT; that stays what the caller sees. */
+    bool keep = status == BP_STATUS_OUT_OF_MEMORY || status == BP_STATUS_INVALID_ARGUMENT;
+    return bp_fail(keep ? status : BP_STATUS_DEVICE_ERROR,
                    "bp_%s: the %s kernel %s%s on %s failed with %s%s%s", def->name, plugin->name,
                    def->name, s, device->name, bp_status_name(status), *msg ? ": " : "", msg);
   }

@@ -66,12 +66,29 @@
   X(ISNAN, "isnan", isnan) \
   X(ISINF, "isinf", isinf)
 
-/* ---- binary elementwise (bp_ops_binary.c) ---- */
+/* ---- binary elementwise (bp_ops_binary.c, bp_ops_binary2.c) ---- */
 #define BP_OPS_BINARY(X) \
   X(ADD, "add", add)      \
   X(SUB, "sub", sub)      \
   X(MUL, "mul", mul)      \
-  X(DIV, "div", div)
+  X(DIV, "div", div)      \
+  X(REMAINDER, "remainder", remainder) \
+  X(POW, "pow", pow)      \
+  X(MAXIMUM, "maximum", maximum) \
+  X(MINIMUM, "minimum", minimum) \
+  X(ATAN2, "atan2", atan2) \
+  X(EQ, "eq", eq)         \
+  X(NE, "ne", ne)         \
+  X(LT, "lt", lt)         \
+  X(LE, "le", le)         \
+  X(GT, "gt", gt)         \
+  X(GE, "ge", ge)         \
+  X(LOGICAL_AND, "logical_and", logical_and) \
+  X(LOGICAL_OR, "logical_or", logical_or) \
+  X(LOGICAL_XOR, "logical_xor", logical_xor) \
+  X(BITWISE_AND, "bitwise_and", bitwise_and) \
+  X(BITWISE_OR, "bitwise_or", bitwise_or) \
+  X(BITWISE_XOR, "bitwise_xor", bitwise_xor)
 
 /* ---- reductions (bp_ops_reduce.c) ---- */
 #define BP_OPS_REDUCE(X) \
