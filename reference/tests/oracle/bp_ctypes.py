@@ -46,12 +46,14 @@ def bf16_bits_to_f32(bits):
 
 
 def f32_to_bf16_bits(values):
-    """Round-to-nearest-even f32 -> bf16 bits (NaN kept quiet)."""
-    u = np.ascontiguousarray(values, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    """Round-to-nearest-even f32 -> bf16 bits (NaN kept quiet), same shape
+    (0-dim included)."""
+    flat = np.array(values, dtype=np.float32).reshape(-1)
+    u = flat.view(np.uint32).astype(np.uint64)
     rounded = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
-    nan = np.isnan(np.asarray(values, dtype=np.float32))
+    nan = np.isnan(flat)
     rounded[nan] = ((u[nan] >> 16) | 0x40).astype(np.uint16)
-    return rounded
+    return rounded.reshape(np.shape(values))
 
 
 class Lib:
