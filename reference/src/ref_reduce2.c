@@ -323,9 +323,6 @@ enum { N_DT = 9 };
 
 static bool is_float_dt(bp_dtype_t d) { return bp_ref_dtype_is_float(d); }
 
-/* ref_reduce2_scan.c */
-bp_status_t bp_ref_reduce2_scan_register(const bp_host_api_t *host);
-
 bp_status_t bp_ref_reduce2_register(const bp_host_api_t *host) {
   bp_status_t scan_status = bp_ref_reduce2_scan_register(host);
   if (scan_status != BP_STATUS_OK) return scan_status;

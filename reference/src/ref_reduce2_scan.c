@@ -10,6 +10,7 @@
 #include "ref_dtype.h"
 #include "ref_iter.h"
 #include "ref_kernel.h"
+#include "ref_reduce2_util.h"
 
 typedef struct scan_op {
   const char *name;
@@ -88,7 +89,6 @@ static const bp_dtype_t SIGS[][2] = {{BP_DTYPE_I64, BP_DTYPE_I64},
                                      {BP_DTYPE_F32, BP_DTYPE_F32},
                                      {BP_DTYPE_F64, BP_DTYPE_F64}};
 
-bp_status_t bp_ref_reduce2_scan_register(const bp_host_api_t *host);
 bp_status_t bp_ref_reduce2_scan_register(const bp_host_api_t *host) {
   for (size_t i = 0; i < sizeof SIGS / sizeof SIGS[0]; ++i) {
     bp_status_t s = bp_ref_register(host, "cumsum", SIGS[i], 2, ref_scan, &CUMSUM);

@@ -9,6 +9,7 @@
  * order in which the elements arrive (contiguous runs or strided walks).
  * It is the cascade torch uses for float sums, in double. Nothing is
  * allocated; init is O(1) (levels are written before they are read).
+ * Also declares the scan registrar of ref_reduce2_scan.c.
  */
 #ifndef BACKPLANE_REFERENCE_REF_REDUCE2_UTIL_H_
 #define BACKPLANE_REFERENCE_REF_REDUCE2_UTIL_H_
@@ -54,5 +55,10 @@ static inline double ref_fsum_total(const ref_fsum_t *s) {
     if ((s->count >> i) & 1u) t += s->level[i];
   return t;
 }
+
+/* Registers cumsum and cumprod (ref_reduce2_scan.c); called by
+ * bp_ref_reduce2_register. */
+#include "backplane/bp_abi.h"
+bp_status_t bp_ref_reduce2_scan_register(const bp_host_api_t *host);
 
 #endif /* BACKPLANE_REFERENCE_REF_REDUCE2_UTIL_H_ */
