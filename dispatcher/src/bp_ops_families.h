@@ -90,9 +90,25 @@
   X(BITWISE_OR, "bitwise_or", bitwise_or) \
   X(BITWISE_XOR, "bitwise_xor", bitwise_xor)
 
-/* ---- reductions (bp_ops_reduce.c) ---- */
-#define BP_OPS_REDUCE(X) \
-  X(SUM, "sum", sum)
+/* ---- reductions (bp_ops_reduce.c, bp_ops_reduce2.c, bp_ops_reduce_scan.c) ---- */
+#define BP_OPS_REDUCE(X)          \
+  X(SUM, "sum", sum)                \
+  X(MEAN, "mean", mean)             \
+  X(PROD, "prod", prod)             \
+  X(AMAX, "amax", amax)             \
+  X(AMIN, "amin", amin)             \
+  X(MAX, "max", max)                \
+  X(MIN, "min", min)                \
+  X(ARGMAX, "argmax", argmax)       \
+  X(ARGMIN, "argmin", argmin)       \
+  X(VAR, "var", var)                \
+  X(STD, "std", std)                \
+  X(NORM, "norm", norm)             \
+  X(LOGSUMEXP, "logsumexp", logsumexp) \
+  X(ALL, "all", all)                \
+  X(ANY, "any", any)                \
+  X(CUMSUM, "cumsum", cumsum)       \
+  X(CUMPROD, "cumprod", cumprod)
 
 /* ---- linear algebra (bp_ops_linalg.c) ---- */
 #define BP_OPS_LINALG(X) \
