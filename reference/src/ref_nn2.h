@@ -25,13 +25,18 @@ typedef struct nn2_t {
   bp_ref_store_f64_fn st;
 } nn2_t;
 
+/* A bool element as 0.0 or 1.0 (the dtype loaders cover floats only). */
+static inline double nn2_load_bool(const void *p) { return *(const unsigned char *)p ? 1.0 : 0.0; }
+
+/* ld/st are NULL for dtypes other than floats (and bool for ld): kernels
+ * move those with nn2_copy_elem or nn2_geti. */
 static inline nn2_t nn2_make(const bp_tensor_desc_t *d) {
   nn2_t t;
   t.d = d;
   t.numel = bp_ref_numel(d);
   t.base = t.numel ? bp_ref_base(d) : NULL;
   t.size = bp_abi_dtype_size(d->dtype);
-  t.ld = bp_ref_loader_f64(d->dtype);
+  t.ld = d->dtype == BP_DTYPE_BOOL ? nn2_load_bool : bp_ref_loader_f64(d->dtype);
   t.st = bp_ref_storer_f64(d->dtype);
   return t;
 }

@@ -51,7 +51,7 @@ def f32_to_bf16_bits(values):
     rounded = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
     nan = np.isnan(np.asarray(values, dtype=np.float32))
     rounded[nan] = ((u[nan] >> 16) | 0x40).astype(np.uint16)
-    return rounded
+    return rounded.reshape(np.shape(values))  # ascontiguousarray makes 0-dim arrays 1-D
 
 
 class Lib:

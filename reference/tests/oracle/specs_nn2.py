@@ -34,7 +34,7 @@ def index_errors(fn):
     def run(inputs, attrs):
         try:
             return fn(inputs, attrs)
-        except IndexError as e:
+        except (IndexError, ValueError) as e:
             raise RuntimeError(str(e)) from None
     return run
 
@@ -250,7 +250,7 @@ def class_cases(dtype, rng, with_smoothing):
             base = {"reduction": red}
             yield Case([(x, dtype), (t, "i64"), ph(dtype)], dict(base), label=f"{xs} {RED[red]}")
             yield Case([(x, dtype), (t, "i64"), (w, dtype)], dict(base, has_weight=True), label=f"{xs} {RED[red]} weight")
-        if len(ts):
+        if t.size:
             ti = t.copy().reshape(-1)
             ti[0] = 2
             ti = ti.reshape(ts)
@@ -368,16 +368,16 @@ SPECS = [
     Spec("layer_norm", F3, layer_norm_cases, layer_norm_torch, num_outputs=3, upcast_half=True),
     Spec("group_norm", F3, group_norm_cases, group_norm_torch, num_outputs=3, upcast_half=True),
     Spec("rms_norm", F3, rms_norm_cases, rms_norm_torch, num_outputs=2, upcast_half=True),
-    Spec("softmax", F3, softmax_cases, softmax_torch(F.softmax)),
-    Spec("log_softmax", F3, softmax_cases, softmax_torch(F.log_softmax)),
+    Spec("softmax", F3, softmax_cases, index_errors(softmax_torch(F.softmax))),
+    Spec("log_softmax", F3, softmax_cases, index_errors(softmax_torch(F.log_softmax)), upcast_half=True),
     Spec("embedding", ALL, embedding_cases, index_errors(embedding_torch)),
     Spec("gather", ALL, gather_cases, index_errors(lambda i, a: torch.gather(i[0], a["dim"], i[1]))),
     Spec("scatter_add", ALL, scatter_add_cases, index_errors(lambda i, a: torch.scatter_add(i[0], a["dim"], i[1], i[2]))),
     Spec("index_select", ALL, index_select_cases, index_errors(lambda i, a: torch.index_select(i[0], a["dim"], i[1]))),
     Spec("one_hot", ("i64",), one_hot_cases, index_errors(lambda i, a: F.one_hot(i[0], a["num_classes"]))),
-    Spec("nll_loss", F3, lambda d, r: class_cases(d, r, False), index_errors(nll_torch)),
+    Spec("nll_loss", F3, lambda d, r: class_cases(d, r, False), index_errors(nll_torch), num_outputs=2),
     Spec("cross_entropy", F3, lambda d, r: class_cases(d, r, True), index_errors(ce_torch)),
     Spec("mse_loss", ("f16", "f32", "f64"), mse_cases, mse_torch),
-    Spec("binary_cross_entropy_with_logits", F3, bce_cases, bce_torch),
+    Spec("binary_cross_entropy_with_logits", F3, bce_cases, index_errors(bce_torch), upcast_half=True),
     Spec("scaled_dot_product_attention", F3, sdpa_cases, sdpa_torch, upcast_half=True),
 ]
