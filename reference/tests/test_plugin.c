@@ -90,6 +90,10 @@ Test(plugin, registered_signatures) {
   static const bp_dtype_t sum_t[] = {BP_DTYPE_I64, BP_DTYPE_F16, BP_DTYPE_BF16, BP_DTYPE_F32,
                                      BP_DTYPE_F64};
   size_t fill = 0, copy = 0, add = 0, sub = 0, mul = 0, div = 0, sum = 0, matmul = 0;
+  /* The op families' kernels (checked against the catalog's signature_ok by
+   * libbackplane, and by their own tests) are counted, not listed here. */
+  static const char *const base_ops[] = {"fill", "copy", "add", "sub", "mul", "div", "sum", "matmul"};
+  size_t family = 0;
   for (size_t i = 0; i < th_num_kernels; ++i) {
     const th_kernel_t *k = &th_kernels[i];
     for (size_t j = 0; j < i; ++j)
@@ -97,6 +101,12 @@ Test(plugin, registered_signatures) {
                   th_kernels[j].num_dtypes == k->num_dtypes &&
                   memcmp(th_kernels[j].dtypes, k->dtypes, k->num_dtypes * sizeof(bp_dtype_t)) == 0),
                 "duplicate %s registration", k->op);
+    bool base = false;
+    for (size_t b = 0; b < sizeof base_ops / sizeof base_ops[0]; ++b) base = base || !strcmp(k->op, base_ops[b]);
+    if (!base) {
+      ++family;
+      continue;
+    }
     const bp_dtype_t *d = k->dtypes;
     if (strcmp(k->op, "fill") == 0) {
       cr_assert_eq(k->num_dtypes, 1u);
@@ -141,7 +151,7 @@ Test(plugin, registered_signatures) {
   cr_assert_eq(div, 4u);
   cr_assert_eq(sum, 5u);
   cr_assert_eq(matmul, 8u);
-  cr_assert_eq(th_num_kernels, 9u + 81 + 9 + 8 + 9 + 4 + 5 + 8);
+  cr_assert_eq(th_num_kernels, 9u + 81 + 9 + 8 + 9 + 4 + 5 + 8 + family);
 }
 
 static void fail_third_registration(void) {
