@@ -77,8 +77,9 @@ const bp_op_def_t bp_op_def_batch_norm = {
     .summary = "Batch normalization over dim 1 of [N, C, ...] (torch.nn.functional.batch_norm). "
                "Optional weight, bias, running stats: has_<arg> attrs, placeholder tensors when "
                "absent. training with running stats updates running_mean/running_var IN PLACE "
-               "(unbiased variance; the typed entry point bumps their versions); y uses the "
-               "biased variance. save_mean/save_invstd: the batch statistics (training) or the "
+               "(unbiased variance; the typed entry point bumps their versions; a device "
+               "without a batch_norm kernel falls back to ref:0 on copies and the update is "
+               "lost, so such a device needs the kernel for training); y uses the biased variance. save_mean/save_invstd: the batch statistics (training) or the "
                "running mean and 1/sqrt(running_var + eps) (eval).",
     .dtype_rule = "bf16, f32, f64; every tensor the dtype of x",
     .num_inputs = 5, .num_outputs = 3, .differentiable = true, .form = BP_FORM_AS_IS,
