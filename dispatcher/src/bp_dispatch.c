@@ -497,15 +497,22 @@ bp_status_t bp_dispatch(uint32_t op_id, uint32_t num_inputs, bp_tensor_t *const 
     bp_plugin_error_take();
     goto fallback;
   }
+  if (status == BP_STATUS_INVALID_ARGUMENT) {
+    /* A kernel's check of tensor data (an index out of range, an integer
+     * division by zero) is the caller's error, not the device's. */
+    const char *msg = bp_plugin_error_take();
+    release_new_outputs(def, outs, allocated);
+    char prefix[64];
+    snprintf(prefix, sizeof(prefix), "bp_%s:", def->name);
+    if (!strncmp(msg, prefix, strlen(prefix))) return bp_fail(status, "%s", msg);
+    return bp_fail(status, "bp_%s: %s", def->name, *msg ? msg : "invalid argument (from the kernel)");
+  }
   if (status != BP_STATUS_OK) {
     const char *msg = bp_plugin_error_take();
     char s[256];
     format_call_signature(s, sizeof(s), def, &plan);
     release_new_outputs(def, outs, allocated);
-    /* A kernel that finds a wrong argument in the data (integer division
-     * by zero) says INVALID_ARGUMENT; that stays what the caller sees. */
-    bool keep = status == BP_STATUS_OUT_OF_MEMORY || status == BP_STATUS_INVALID_ARGUMENT;
-    return bp_fail(keep ? status : BP_STATUS_DEVICE_ERROR,
+    return bp_fail(status == BP_STATUS_OUT_OF_MEMORY ? status : BP_STATUS_DEVICE_ERROR,
                    "bp_%s: the %s kernel %s%s on %s failed with %s%s%s", def->name, plugin->name,
                    def->name, s, device->name, bp_status_name(status), *msg ? ": " : "", msg);
   }

@@ -118,7 +118,23 @@
 #define BP_OPS_NN(X)
 
 /* ---- neural network: norms, softmax, indexing, losses, attention (bp_ops_nn2.c) ---- */
-#define BP_OPS_NN2(X)
+#define BP_OPS_NN2(X) \
+  X(BATCH_NORM, "batch_norm", batch_norm) \
+  X(LAYER_NORM, "layer_norm", layer_norm) \
+  X(GROUP_NORM, "group_norm", group_norm) \
+  X(RMS_NORM, "rms_norm", rms_norm) \
+  X(SOFTMAX, "softmax", softmax) \
+  X(LOG_SOFTMAX, "log_softmax", log_softmax) \
+  X(EMBEDDING, "embedding", embedding) \
+  X(GATHER, "gather", gather) \
+  X(SCATTER_ADD, "scatter_add", scatter_add) \
+  X(INDEX_SELECT, "index_select", index_select) \
+  X(ONE_HOT, "one_hot", one_hot) \
+  X(NLL_LOSS, "nll_loss", nll_loss) \
+  X(CROSS_ENTROPY, "cross_entropy", cross_entropy) \
+  X(MSE_LOSS, "mse_loss", mse_loss) \
+  X(BCE_WITH_LOGITS, "binary_cross_entropy_with_logits", binary_cross_entropy_with_logits) \
+  X(SDPA, "scaled_dot_product_attention", scaled_dot_product_attention)
 
 /* ---- random numbers (bp_ops_random.c) ---- */
 #define BP_OPS_RANDOM(X)         \
