@@ -463,3 +463,81 @@ const bp_op_def_t bp_op_def_adaptive_avg_pool2d = {
     .attrs = {{"output_size", BP_ATTR_INTS, 0.0, 0, false, 0,
                "[H, W] of the output (one value: square); required"}},
     .infer = infer_adaptive_avg_pool2d, .signature_ok = sig_float2};
+
+/* ---- typed entry points (bp_ops_nn.h) ---- */
+
+static void set_ints(bp_attr_t *a, const int64_t *v, uint32_t n) {
+  a->count = v ? n : 0;
+  a->value.ints = v;
+}
+
+/* Runs op with its default attrs changed by the caller; bias slot 2 (when
+ * the op has one) falls back to the weight with has_bias false. */
+static bp_status_t run_nn(uint32_t op_id, bp_tensor_t **in, bp_attr_t *attrs,
+                          bp_tensor_t **out) {
+  const bp_op_def_t *def = bp_op_def(op_id);
+  if (!out) return bp_fail(BP_STATUS_INVALID_ARGUMENT, "bp_%s: out is NULL", def->name);
+  bp_tensor_t *res = NULL;
+  bp_status_t s = bp_dispatch(op_id, def->num_inputs, in, attrs, 1, &res);
+  if (!s) *out = res;
+  return s;
+}
+
+bp_status_t bp_linear(bp_tensor_t *x, bp_tensor_t *weight, bp_tensor_t *bias, bp_tensor_t **out) {
+  bp_attr_t attrs[BP_MAX_ATTRS];
+  bp_op_default_attrs(&bp_op_def_linear, attrs);
+  attrs[0].value.b = bias != NULL;
+  bp_tensor_t *in[3] = {x, weight, bias ? bias : weight};
+  return run_nn(BP_OP_LINEAR, in, attrs, out);
+}
+
+bp_status_t bp_bmm(bp_tensor_t *a, bp_tensor_t *b, bp_tensor_t **out) {
+  bp_tensor_t *in[2] = {a, b};
+  return run_nn(BP_OP_BMM, in, NULL, out);
+}
+
+bp_status_t bp_conv2d(bp_tensor_t *x, bp_tensor_t *weight, bp_tensor_t *bias,
+                      const int64_t *stride, const int64_t *padding, int64_t groups,
+                      bp_tensor_t **out) {
+  bp_attr_t attrs[BP_MAX_ATTRS];
+  bp_op_default_attrs(&bp_op_def_conv2d, attrs);
+  set_ints(&attrs[0], stride, 2);
+  set_ints(&attrs[1], padding, 2);
+  attrs[3].value.i = groups;
+  attrs[5].value.b = bias != NULL;
+  bp_tensor_t *in[3] = {x, weight, bias ? bias : weight};
+  return run_nn(BP_OP_CONV2D, in, attrs, out);
+}
+
+bp_status_t bp_max_pool2d(bp_tensor_t *x, const int64_t *kernel_size, const int64_t *stride,
+                          const int64_t *padding, bp_tensor_t **values, bp_tensor_t **indices) {
+  bp_attr_t attrs[BP_MAX_ATTRS];
+  bp_op_default_attrs(&bp_op_def_max_pool2d, attrs);
+  set_ints(&attrs[0], kernel_size, 2);
+  set_ints(&attrs[1], stride, 2);
+  set_ints(&attrs[2], padding, 2);
+  if (!values || !indices)
+    return bp_fail(BP_STATUS_INVALID_ARGUMENT, "bp_max_pool2d: %s is NULL",
+                   values ? "indices" : "values");
+  bp_tensor_t *res[2] = {NULL, NULL};
+  bp_status_t s = bp_dispatch(BP_OP_MAX_POOL2D, 1, &x, attrs, 2, res);
+  if (!s) { *values = res[0]; *indices = res[1]; }
+  return s;
+}
+
+bp_status_t bp_avg_pool2d(bp_tensor_t *x, const int64_t *kernel_size, const int64_t *stride,
+                          const int64_t *padding, bp_tensor_t **out) {
+  bp_attr_t attrs[BP_MAX_ATTRS];
+  bp_op_default_attrs(&bp_op_def_avg_pool2d, attrs);
+  set_ints(&attrs[0], kernel_size, 2);
+  set_ints(&attrs[1], stride, 2);
+  set_ints(&attrs[2], padding, 2);
+  return run_nn(BP_OP_AVG_POOL2D, &x, attrs, out);
+}
+
+bp_status_t bp_adaptive_avg_pool2d(bp_tensor_t *x, const int64_t *output_size, bp_tensor_t **out) {
+  bp_attr_t attrs[BP_MAX_ATTRS];
+  bp_op_default_attrs(&bp_op_def_adaptive_avg_pool2d, attrs);
+  set_ints(&attrs[0], output_size, 2);
+  return run_nn(BP_OP_ADAPTIVE_AVG_POOL2D, &x, attrs, out);
+}
