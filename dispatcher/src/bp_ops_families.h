@@ -112,10 +112,18 @@
 
 /* ---- linear algebra (bp_ops_linalg.c) ---- */
 #define BP_OPS_LINALG(X) \
-  X(MATMUL, "matmul", matmul)
+  X(MATMUL, "matmul", matmul) \
+  X(BMM, "bmm", bmm)
 
 /* ---- neural network: convolution, pooling, linear (bp_ops_nn.c) ---- */
-#define BP_OPS_NN(X)
+#define BP_OPS_NN(X)                                     \
+  X(LINEAR, "linear", linear)                            \
+  X(CONV1D, "conv1d", conv1d)                            \
+  X(CONV2D, "conv2d", conv2d)                            \
+  X(CONV_TRANSPOSE2D, "conv_transpose2d", conv_transpose2d) \
+  X(MAX_POOL2D, "max_pool2d", max_pool2d)                \
+  X(AVG_POOL2D, "avg_pool2d", avg_pool2d)                \
+  X(ADAPTIVE_AVG_POOL2D, "adaptive_avg_pool2d", adaptive_avg_pool2d)
 
 /* ---- neural network: norms, softmax, indexing, losses, attention (bp_ops_nn2.c) ---- */
 #define BP_OPS_NN2(X) \
