@@ -148,10 +148,22 @@ typedef struct bp_storage {
   atomic_ullong version; /* bumped by writes; for autograd */
 } bp_storage_t;
 
+/* Autograd state of a tensor (bp_autograd.c); NULL for tensors that never
+ * took part in recording, which is most of them. */
+typedef struct bp_grad_node bp_grad_node_t;
+typedef struct bp_autograd_meta {
+  bool requires_grad;
+  bool retains_grad;
+  bp_grad_node_t *grad_fn;  /* owned reference; NULL for a leaf */
+  uint32_t output_nr;       /* which output of grad_fn this tensor is */
+  bp_tensor_t *grad;        /* owned; accumulated by bp_backward */
+} bp_autograd_meta_t;
+
 struct bp_tensor {
   atomic_int refcount;
   bp_dtype_t dtype;
   int32_t ndim;
+  bp_autograd_meta_t *autograd; /* owned; NULL unless it requires grad */
   bool wrapped_number;  /* a scalar from bp_tensor_create_scalar*: its dtype
                            counts last in type promotion, as in PyTorch */
   bp_storage_t *storage;
@@ -184,6 +196,39 @@ BP_HIDDEN void bp_tensor_fill_desc(const bp_tensor_t *t, bp_tensor_desc_t *desc)
  * float dtype counts as f32 and integer as i64); a higher category (bool <
  * integer < float) from a later tier still sets the category. */
 BP_HIDDEN bp_dtype_t bp_result_type(int count, bp_tensor_t *const *tensors);
+
+/* ---- autograd (bp_autograd.c) ---- */
+
+/* Ops nested inside other ops (casts, fallbacks, composites) are not
+ * recorded: only the outermost op call of a thread is. */
+extern _Thread_local int bp_op_depth;
+extern _Thread_local int bp_no_grad_depth;
+
+static inline bool bp_tensor_needs_grad(const bp_tensor_t *t) {
+  return t && t->autograd && t->autograd->requires_grad;
+}
+/* True when an op on these inputs should be recorded: grad mode on, not
+ * nested in another op, and some input requires grad. */
+static inline bool bp_autograd_should_record(uint32_t num_inputs, bp_tensor_t *const *inputs) {
+  if (bp_no_grad_depth || bp_op_depth) return false;
+  for (uint32_t i = 0; i < num_inputs; ++i)
+    if (bp_tensor_needs_grad(inputs[i])) return true;
+  return false;
+}
+/* Records a node for an op that just ran (attrs in catalog order). */
+BP_HIDDEN bp_status_t bp_autograd_record(uint32_t op_id, uint32_t num_inputs,
+                                         bp_tensor_t *const *inputs, const bp_attr_t *attrs,
+                                         uint32_t num_outputs, bp_tensor_t *const *outputs);
+/* Records a view `view` of `base` (any view op; expand when the view
+ * broadcasts dims of base). */
+BP_HIDDEN bp_status_t bp_autograd_record_view(bp_tensor_t *base, bp_tensor_t *view, bool expand);
+/* Refuses, before an op runs, to write in place into a leaf that requires
+ * grad (its gradient would be lost), as PyTorch does. */
+BP_HIDDEN bp_status_t bp_autograd_check_outputs(const char *op, uint32_t num_outputs,
+                                                bp_tensor_t *const *outputs);
+BP_HIDDEN void bp_autograd_meta_free(bp_tensor_t *t);
+/* A new tensor sharing t's storage and geometry, without autograd state. */
+BP_HIDDEN bp_status_t bp_tensor_alias(bp_tensor_t *t, bp_tensor_t **out);
 
 /* ---- dispatch (bp_dispatch.c, bp_transfer.c) ---- */
 

@@ -115,6 +115,7 @@ static bp_status_t tensor_allocate(const char *fn, bp_device_t *device, bp_dtype
   atomic_init(&t->refcount, 1);
   t->dtype = dtype;
   t->ndim = ndim;
+  t->autograd = NULL;
   t->wrapped_number = false;
   t->storage = s;
   t->offset = 0;
@@ -151,6 +152,7 @@ bp_tensor_t *bp_tensor_retain(bp_tensor_t *tensor) {
 void bp_tensor_release(bp_tensor_t *tensor) {
   if (!tensor) return;
   if (atomic_fetch_sub_explicit(&tensor->refcount, 1, memory_order_acq_rel) != 1) return;
+  if (tensor->autograd) bp_autograd_meta_free(tensor);
   bp_storage_t *s = tensor->storage;
   bool embedded_here =
       s->embedded && (char *)s - offsetof(bp_tensor_block_t, storage) == (char *)tensor;
@@ -158,13 +160,15 @@ void bp_tensor_release(bp_tensor_t *tensor) {
   if (!embedded_here) free(tensor);
 }
 
-bp_status_t bp_tensor_make_view(bp_tensor_t *base, int32_t ndim, const int64_t *shape,
-                                const int64_t *strides, int64_t offset, bp_tensor_t **out) {
+/* The view itself, with no autograd recording. */
+static bp_status_t make_view_plain(bp_tensor_t *base, int32_t ndim, const int64_t *shape,
+                                   const int64_t *strides, int64_t offset, bp_tensor_t **out) {
   bp_tensor_t *t = malloc(sizeof(*t));
   if (!t) return bp_fail(BP_STATUS_OUT_OF_MEMORY, "out of host memory for a tensor view");
   atomic_init(&t->refcount, 1);
   t->dtype = base->dtype;
   t->ndim = ndim;
+  t->autograd = NULL;
   t->wrapped_number = false;
   t->storage = base->storage;
   atomic_fetch_add_explicit(&t->storage->refcount, 1, memory_order_relaxed);
@@ -178,6 +182,34 @@ bp_status_t bp_tensor_make_view(bp_tensor_t *base, int32_t ndim, const int64_t *
   t->numel = numel;
   *out = t;
   return BP_STATUS_OK;
+}
+
+bp_status_t bp_tensor_alias(bp_tensor_t *t, bp_tensor_t **out) {
+  return make_view_plain(t, t->ndim, t->shape, t->strides, t->offset, out);
+}
+
+/* Every view goes through here: a view of a tensor that requires grad is
+ * recorded (the expand kind by bp_tensor_expand). */
+static bp_status_t make_view_recorded(bp_tensor_t *base, int32_t ndim, const int64_t *shape,
+                                      const int64_t *strides, int64_t offset, bool expand,
+                                      bp_tensor_t **out) {
+  bp_tensor_t *t = NULL;
+  bp_status_t s = make_view_plain(base, ndim, shape, strides, offset, &t);
+  if (s) return s;
+  if (bp_autograd_should_record(1, &base)) {
+    s = bp_autograd_record_view(base, t, expand);
+    if (s) {
+      bp_tensor_release(t);
+      return s;
+    }
+  }
+  *out = t;
+  return BP_STATUS_OK;
+}
+
+bp_status_t bp_tensor_make_view(bp_tensor_t *base, int32_t ndim, const int64_t *shape,
+                                const int64_t *strides, int64_t offset, bp_tensor_t **out) {
+  return make_view_recorded(base, ndim, shape, strides, offset, false, out);
 }
 
 bool bp_tensor_span(const bp_tensor_t *t, uint64_t *out_first, uint64_t *out_end) {
@@ -346,7 +378,7 @@ bp_status_t bp_tensor_expand(bp_tensor_t *tensor, int32_t ndim, const int64_t *s
     new_shape[i] = want;
     strides[i] = have == want ? tensor->strides[j] : 0;
   }
-  return bp_tensor_make_view(tensor, ndim, new_shape, strides, tensor->offset, out_view);
+  return make_view_recorded(tensor, ndim, new_shape, strides, tensor->offset, true, out_view);
 }
 
 bp_status_t bp_tensor_view(bp_tensor_t *tensor, int32_t ndim, const int64_t *shape,

@@ -344,4 +344,6 @@ BP_API void bp_stats_reset(void);
 
 #include "backplane/bp_ops_random.h"
 
+#include "backplane/bp_autograd.h"
+
 #endif /* BACKPLANE_BACKPLANE_H_ */
