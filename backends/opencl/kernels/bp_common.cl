@@ -41,8 +41,8 @@ typedef struct bp_geom {
 static inline uint bp_shift_round_even(uint v, uint shift) {
   uint kept = v >> shift;
   uint rest = v & ((1u << shift) - 1u);
-  uint half = 1u << (shift - 1u);
-  if (rest > half || (rest == half && (kept & 1u))) ++kept;
+  uint halfway = 1u << (shift - 1u);
+  if (rest > halfway || (rest == halfway && (kept & 1u))) ++kept;
   return kept;
 }
 
