@@ -29,6 +29,10 @@ typedef struct bp_geom {
   do {                                                    \
     long r_ = (i);                                        \
     long o_ = (g).offset[k];                              \
+    if ((g).ndim == 1) {                                  \
+      (out) = o_ + r_ * (g).stride[k][0];                 \
+      break;                                              \
+    }                                                     \
     for (int d_ = (int)(g).ndim - 1; d_ > 0; --d_) {      \
       long c_ = r_ % (g).shape[d_];                       \
       r_ /= (g).shape[d_];                                \

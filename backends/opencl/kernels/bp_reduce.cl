@@ -33,6 +33,10 @@ __kernel void bp_sum(__global BP_T *out, __global const BP_T *x, const bp_red_ge
       oo += c * g.out_stride_o[d];
     }
     BP_ACC acc = 0;
+    if (g.red_nd == 1) { /* one reduced run: no index arithmetic */
+      const long st = g.red_stride_x[0];
+      for (long j = lid; j < g.n_red; j += lsz) acc += BP_LD(x, xo + j * st);
+    } else
     for (long j = lid; j < g.n_red; j += lsz) {
       long xi = xo, q = j;
       for (int d = (int)g.red_nd - 1; d >= 0; --d) {

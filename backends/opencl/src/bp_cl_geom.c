@@ -54,7 +54,7 @@ void bp_cl_launch_size(const bp_cl_device_t *dev, int64_t n, size_t *global, siz
   if (wg == 0) wg = 1;
   int64_t groups = (n + (int64_t)wg - 1) / (int64_t)wg;
   if (groups < 1) groups = 1;
-  if (groups > 4096) groups = 4096; /* the kernels loop over the rest */
+  if (groups > (1 << 20)) groups = 1 << 20; /* the kernels loop over the rest */
   *local = wg;
   *global = (size_t)groups * wg;
 }
