@@ -6,6 +6,8 @@
 #               python3-torch and python3-numpy (the PyTorch oracle of the reference)
 #   benchmarks: libtorch-dev (the libtorch anchor of `bp bench dispatch`),
 #               libopenblas-dev (the matmul anchor of `bp bench ops`)
+#   opencl:     ocl-icd-opencl-dev opencl-headers (to build backends/opencl),
+#               pocl-opencl-icd clinfo (a CPU OpenCL device for its tests)
 set -euo pipefail
 
 packages=(
@@ -13,6 +15,7 @@ packages=(
   libcriterion-dev python3 python3-torch python3-numpy
   libtorch-dev
   libopenblas-dev
+  ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -27,6 +27,8 @@ int bpcli_cmd_ops(int argc, char **argv);
 int bpcli_cmd_bench(int argc, char **argv);
 /* `bp bench ops` (cmd_bench_ops.c). */
 int bpcli_bench_ops(bool quick, int reps, bool json);
+/* `bp bench ops --device DEV`: DEV beside ref:0 (cmd_bench_ops.c). */
+int bpcli_bench_ops_device(const char *device, bool quick, int reps, bool json);
 
 /* True for "-h" and "--help". */
 bool bpcli_is_help(const char *arg);

@@ -30,7 +30,7 @@
 
 static const char usage[] =
     "usage: bp bench dispatch [--iters N] [--reps R] [--json]\n"
-    "       bp bench ops [--quick] [--reps R] [--json]\n"
+    "       bp bench ops [--quick] [--reps R] [--json] [--device DEV]\n"
     "\n"
     "ops: the reference kernels on realistic sizes: f32 matmul 1024^3 beside\n"
     "single-threaded OpenBLAS (when bp was built with libopenblas-dev), conv2d\n"
@@ -50,6 +50,7 @@ static const char usage[] =
     "  --iters N   calls per run (default 200000)\n"
     "  --reps R    runs per case (default 7)\n"
     "  --quick     bench ops: small sizes\n"
+    "  --device DEV  bench ops: measure DEV (e.g. opencl:0) beside ref:0 in the same run\n"
     "  --json      print one JSON object instead of the table\n"
     "  -h, --help  show this help\n"
     "\n"
@@ -275,6 +276,7 @@ int bpcli_cmd_bench(int argc, char **argv) {
   const char *subject = NULL;
   long long iters = 200000, reps = 7;
   bool json = false, quick = false, reps_given = false;
+  const char *device = NULL;
   for (int i = 1; i < argc; ++i) {
     const char *arg = argv[i];
     if (bpcli_is_help(arg)) {
@@ -285,6 +287,9 @@ int bpcli_cmd_bench(int argc, char **argv) {
       json = true;
     } else if (!strcmp(arg, "--quick")) {
       quick = true;
+    } else if (!strcmp(arg, "--device")) {
+      if (i + 1 >= argc) return bpcli_usage_error(usage, "bench: --device needs a device name");
+      device = argv[++i];
     } else if (!strcmp(arg, "--iters") || !strcmp(arg, "--reps")) {
       bool is_iters = arg[2] == 'i';
       const char *value = i + 1 < argc ? argv[++i] : NULL;
@@ -301,6 +306,8 @@ int bpcli_cmd_bench(int argc, char **argv) {
     }
   }
   if (!subject) return bpcli_usage_error(usage, "bench: missing what to measure (dispatch or ops)");
+  if (!strcmp(subject, "ops") && device != NULL)
+    return bpcli_bench_ops_device(device, quick, reps_given ? (int)reps : 3, json);
   if (!strcmp(subject, "ops")) return bpcli_bench_ops(quick, reps_given ? (int)reps : 3, json);
   if (strcmp(subject, "dispatch"))
     return bpcli_usage_error(usage, "bench: unknown benchmark '%s' (expected dispatch or ops)",

@@ -33,13 +33,20 @@ static double now_s(void) {
 
 typedef int (*op_fn_t)(void *ctx);
 
+/* The device under test: its queued work is waited for in each timed call
+ * (a plugin's kernels may run asynchronously, ABI-14). */
+static bp_device_t *g_bench_dev;
+static int run_synced(op_fn_t fn, void *ctx) {
+  return fn(ctx) || (g_bench_dev != NULL && bp_device_synchronize(g_bench_dev) != 0);
+}
+
 /* Best seconds per call over reps calls, after a warm-up; < 0 on failure. */
 static double best_s(op_fn_t fn, void *ctx, int reps) {
-  if (fn(ctx)) return -1.0;
+  if (run_synced(fn, ctx)) return -1.0;
   double best = INFINITY;
   for (int r = 0; r < reps; ++r) {
     double t0 = now_s();
-    if (fn(ctx)) return -1.0;
+    if (run_synced(fn, ctx)) return -1.0;
     double t = now_s() - t0;
     if (t < best) best = t;
   }
@@ -117,12 +124,13 @@ static void release_all(ops_ctx_t *c) {
   memset(c, 0, sizeof(*c));
 }
 
-static int measure(bool quick, int reps, ops_results_t *r, const char **what) {
+static int measure(const char *device, bool quick, int reps, ops_results_t *r, const char **what) {
   ops_ctx_t c = {0};
   bp_device_t *dev = NULL;
   int rc = 1;
-  *what = "bp_device_get(\"ref:0\")";
-  if (bp_device_get("ref:0", &dev)) goto done;
+  *what = "bp_device_get";
+  if (bp_device_get(device, &dev)) goto done;
+  g_bench_dev = dev;
 
   /* matmul n^3 f32, and OpenBLAS on the same sizes */
   int n = quick ? 256 : 1024;
@@ -197,6 +205,7 @@ static int measure(bool quick, int reps, ops_results_t *r, const char **what) {
   rc = 0;
 done:
   release_all(&c);
+  g_bench_dev = NULL;
   return rc;
 }
 
@@ -255,10 +264,62 @@ int bpcli_bench_ops(bool quick, int reps, bool json) {
   if (!bpcli_runtime_start()) return BPCLI_EXIT_FAILURE;
   ops_results_t r = {0};
   const char *what = "";
-  if (measure(quick, reps, &r, &what)) {
+  if (measure("ref:0", quick, reps, &r, &what)) {
     fprintf(stderr, "bp: bench ops: %s failed: %s\n", what, bp_last_error());
     return BPCLI_EXIT_FAILURE;
   }
   if (json) print_json(&r, reps); else print_table(&r, reps);
+  return BPCLI_EXIT_OK;
+}
+
+/* `bp bench ops --device DEV`: the same measurements on DEV, beside ref:0
+ * measured in the same run (same sizes, same process). */
+int bpcli_bench_ops_device(const char *device, bool quick, int reps, bool json) {
+  if (!bpcli_runtime_start()) return BPCLI_EXIT_FAILURE;
+  ops_results_t ref = {0}, dev = {0};
+  const char *what = "";
+  const char *failed_on = "ref:0";
+  if (measure("ref:0", quick, reps, &ref, &what) || (failed_on = device, measure(device, quick, reps, &dev, &what))) {
+    fprintf(stderr, "bp: bench ops: %s on %s failed: %s\n", what, failed_on, bp_last_error());
+    return BPCLI_EXIT_FAILURE;
+  }
+  const char *names[5] = {"matmul_gflops", "conv2d_gflops", "add_gbs", "mul_gbs", "sum_gbs"};
+  const double d[5] = {dev.mm_gflops, dev.conv_gflops, dev.add_gbs, dev.mul_gbs, dev.sum_gbs};
+  const double rf[5] = {ref.mm_gflops, ref.conv_gflops, ref.add_gbs, ref.mul_gbs, ref.sum_gbs};
+  if (json) {
+    bpcli_json_t j;
+    bpcli_json_init(&j, stdout);
+    bpcli_json_object_begin(&j);
+    bpcli_json_kv_string(&j, "bench", "ops");
+    bpcli_json_kv_string(&j, "device", device);
+    bpcli_json_kv_uint(&j, "reps", (uint64_t)reps);
+    bpcli_json_kv_string(&j, "build_type", BPCLI_BUILD_TYPE);
+    bpcli_json_kv_uint(&j, "matmul_n", (uint64_t)dev.mm_n);
+    bpcli_json_kv_uint(&j, "elements", (uint64_t)dev.elems);
+    for (int i = 0; i < 5; ++i) {
+      char key[64];
+      bpcli_json_kv_double(&j, names[i], d[i]);
+      snprintf(key, sizeof key, "ref_%s", names[i]);
+      bpcli_json_kv_double(&j, key, rf[i]);
+    }
+    bpcli_json_object_end(&j);
+    bpcli_json_finish(&j);
+    return BPCLI_EXIT_OK;
+  }
+#ifdef BPCLI_SANITIZED
+  printf("warning: this bp was built with BP_SANITIZE=ON; the numbers are meaningless\n");
+#endif
+  printf("bench ops: %s beside ref:0 (one thread), best of %d, synchronized per call\n", device, reps);
+  const char *labels[5] = {"matmul f32 (n^3)", "conv2d f32 3x3 pad 1", "add f32", "mul f32",
+                           "sum f32 (all elements)"};
+  const char *units[5] = {"GFLOP/s", "GFLOP/s", "GB/s", "GB/s", "GB/s"};
+  printf("  %-26s %12s %12s %7s\n", "", device, "ref:0", "ratio");
+  for (int i = 0; i < 5; ++i)
+    printf("  %-26s %8.2f %-7s %8.2f %-7s %5.2fx\n", labels[i], d[i], units[i], rf[i], units[i],
+           d[i] / rf[i]);
+  printf("    matmul n = %d; conv2d x [%lld, %lld, %lld, %lld], %lld filters; %lld elements\n",
+         dev.mm_n, (long long)dev.conv[0], (long long)dev.conv[1], (long long)dev.conv[2],
+         (long long)dev.conv[3], (long long)dev.conv[4], (long long)dev.elems);
+  if (ref.blas_gflops > 0) printf("    OpenBLAS 1 thread: %.1f GFLOP/s\n", ref.blas_gflops);
   return BPCLI_EXIT_OK;
 }

@@ -1,0 +1,1 @@
+/* bp_random.cl */
