@@ -5,12 +5,14 @@
 #   tests:      libcriterion-dev (unit tests), python3 (JSON checks),
 #               python3-torch and python3-numpy (the PyTorch oracle of the reference)
 #   benchmarks: libtorch-dev (the libtorch anchor of `bp bench dispatch`)
+#   vulkan:     libvulkan-dev glslc (build), mesa-vulkan-drivers (lavapipe), vulkan-validationlayers (CI)
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
   libcriterion-dev python3 python3-torch python3-numpy
   libtorch-dev
+  libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
 )
 
 if [ "$(id -u)" -ne 0 ]; then
