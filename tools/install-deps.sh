@@ -4,7 +4,8 @@
 #   build:      build-essential cmake ninja-build pkg-config
 #   tests:      libcriterion-dev (unit tests), python3 (JSON checks),
 #               python3-torch and python3-numpy (the PyTorch oracle of the reference)
-#   benchmarks: libtorch-dev (the libtorch anchor of `bp bench dispatch`)
+#   benchmarks: libtorch-dev (the libtorch anchor of `bp bench dispatch`),
+#               libopenblas-dev (the matmul anchor of `bp bench ops`)
 #   vulkan:     libvulkan-dev glslc (build), mesa-vulkan-drivers (lavapipe), vulkan-validationlayers (CI)
 set -euo pipefail
 
@@ -12,6 +13,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libcriterion-dev python3 python3-torch python3-numpy
   libtorch-dev
+  libopenblas-dev
   libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
 )
 
