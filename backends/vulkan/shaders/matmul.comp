@@ -11,7 +11,6 @@
 #define DT_A DT_O
 #define DT_B DT_O
 #include "types.glsl"
-layout(local_size_x = 16, local_size_y = 16) in;
 
 #if DT_O == 9
 #define ACC double
@@ -35,6 +34,49 @@ layout(local_size_x = 16, local_size_y = 16) in;
 #define ST(i, v) STOREI_O(i, v)
 #endif
 
+#ifdef MM_DIRECT
+
+// Without shared memory (MM_DIRECT): each invocation computes a 4x4 block
+// straight from memory. CPU drivers (lavapipe) run this faster: their
+// barriers cost more than the CPU caches leave to save.
+layout(local_size_x = 8, local_size_y = 8) in;
+void main() {
+  uint M = P(0), N = P(1), K = P(2);
+  uint bidx = gl_WorkGroupID.z;
+  uint ao = P(28), bo = P(31), oo = P(34);
+  for (int d = int(P(3)) - 1; d >= 0; --d) {
+    uint s = P(4 + d), c = bidx % s;
+    bidx /= s;
+    ao += c * P(10 + d);
+    bo += c * P(16 + d);
+    oo += c * P(22 + d);
+  }
+  uint sam = P(29), sak = P(30), sbk = P(32), sbn = P(33), som = P(35), son = P(36);
+  uint row0 = (gl_WorkGroupID.y * 8u + gl_LocalInvocationID.y) * 4u;
+  uint col0 = (gl_WorkGroupID.x * 8u + gl_LocalInvocationID.x) * 4u;
+  uint rows[4], cols[4];
+  for (int i = 0; i < 4; ++i) {
+    rows[i] = min(row0 + uint(i), M - 1u);
+    cols[i] = min(col0 + uint(i), N - 1u);
+  }
+  ACC acc[4][4];
+  for (int i = 0; i < 4; ++i)
+    for (int j = 0; j < 4; ++j) acc[i][j] = ACC(0);
+  for (uint k = 0u; k < K; ++k) {
+    ACC av[4], bv[4];
+    for (int i = 0; i < 4; ++i) av[i] = ACC(LDA(ao + rows[i] * sam + k * sak));
+    for (int j = 0; j < 4; ++j) bv[j] = ACC(LDB(bo + k * sbk + cols[j] * sbn));
+    for (int i = 0; i < 4; ++i)
+      for (int j = 0; j < 4; ++j) acc[i][j] += av[i] * bv[j];
+  }
+  for (int i = 0; i < 4; ++i) {
+    if (row0 + uint(i) >= M) continue;
+    for (int j = 0; j < 4; ++j)
+      if (col0 + uint(j) < N) ST(oo + (row0 + uint(i)) * som + (col0 + uint(j)) * son, acc[i][j]);
+  }
+}
+#else
+layout(local_size_x = 16, local_size_y = 16) in;
 #define TM 64
 #define TN 64
 #define TK 16
@@ -88,3 +130,4 @@ void main() {
     }
   }
 }
+#endif

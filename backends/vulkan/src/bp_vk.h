@@ -123,6 +123,7 @@ typedef struct bpvk_ctx {
   const bp_host_api_t *host;
   VkInstance instance;
   bool validation;
+  bool matmul_tiled; /* option matmul_tiled: shared-memory matmul on CPU devices too */
   VkDebugUtilsMessengerEXT messenger;
   uint64_t validation_errors;
   char last_validation[256];

@@ -272,6 +272,15 @@ static bp_status_t rec_matmul(bpvk_device_t *d, const bp_kernel_call_t *call, in
   w[MM_SON] = (uint32_t)o->strides[nd - 1];
   if (batch > 65535) return bpvk_fail(d->ctx, BP_STATUS_UNSUPPORTED, "vulkan matmul: more than 65535 batches");
   VkBuffer bufs[3] = {vt(o).buffer, kz ? vt(o).buffer : vt(a).buffer, kz ? vt(o).buffer : vt(b).buffer};
+  /* CPU drivers (lavapipe): the variant without shared memory, 32x32 tiles
+   * (BP_VULKAN_MATMUL_TILED=1 forces the shared-memory one, to test it). */
+  if (d->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU && !d->ctx->matmul_tiled) {
+    char name[32];
+    snprintf(name, sizeof name, "mmd_%u", o->dtype);
+    int32_t direct = bpvk_variant_find(name);
+    if (bpvk_variant_usable(d, direct))
+      return bpvk_dispatch(d, direct, 0, bufs, w, MM_WORDS, (N + 31) / 32, (M + 31) / 32, (uint32_t)batch);
+  }
   return bpvk_dispatch(d, variant, 0, bufs, w, MM_WORDS, (N + 63) / 64, (M + 63) / 64, (uint32_t)batch);
 }
 
