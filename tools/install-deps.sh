@@ -8,6 +8,7 @@
 #               libopenblas-dev (the matmul anchor of `bp bench ops`)
 #   opencl:     ocl-icd-opencl-dev opencl-headers (to build backends/opencl),
 #               pocl-opencl-icd clinfo (a CPU OpenCL device for its tests)
+#   vulkan:     libvulkan-dev glslc (build), mesa-vulkan-drivers (lavapipe), vulkan-validationlayers (CI)
 set -euo pipefail
 
 packages=(
@@ -16,6 +17,7 @@ packages=(
   libtorch-dev
   libopenblas-dev
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo
+  libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
 )
 
 if [ "$(id -u)" -ne 0 ]; then

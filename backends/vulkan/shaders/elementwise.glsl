@@ -1,0 +1,19 @@
+// elementwise.glsl - one invocation per output element of a strided walk.
+// Parameter words (src/bp_vk_params.h, BPVK_EW_*): [0] numel, [1] ndim
+// (dims merged on the host, innermost last), [2..9] shape, then for operand
+// k = 0 (out), 1, 2: [10 + 9k] element offset, [11 + 9k ..] strides.
+layout(local_size_x = 256) in;
+
+void bp_ew_offsets(uint idx, out uint o0, out uint o1, out uint o2) {
+  int nd = int(P(1));
+  o0 = P(10); o1 = P(19); o2 = P(28);
+  for (int d = nd - 1; d >= 0; --d) {
+    uint s = P(2 + d);
+    uint c = idx % s;
+    idx /= s;
+    o0 += c * P(11 + d);
+    o1 += c * P(20 + d);
+    o2 += c * P(29 + d);
+  }
+}
+#define BP_EW_EXTRA 40

@@ -1,0 +1,356 @@
+/* bp_vk_kernels.c - kernel registration and the host side of every kernel:
+ * checks, dims merged, parameter words, one dispatch. The shaders are in
+ * ../shaders; a kernel whose shader variant needs a feature the call's
+ * device lacks is declined (supports() says no), never emulated. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bp_vk.h"
+#include "bp_vk_convert.h"
+
+typedef enum { K_FILL, K_COPY, K_BINARY, K_SUM, K_MATMUL } kind_t;
+typedef struct kernel_info { kind_t kind; uint32_t op; } kernel_info_t;
+
+static const kernel_info_t kFill = {K_FILL, 0}, kCopy = {K_COPY, 0}, kAdd = {K_BINARY, 0}, kSub = {K_BINARY, 1},
+                           kMul = {K_BINARY, 2}, kDiv = {K_BINARY, 3}, kSum = {K_SUM, 0}, kMatmul = {K_MATMUL, 0};
+
+/* Same-size raw types used to move bytes unchanged: u8, bf16 (u16), i32, i64. */
+static bp_dtype_t raw_dtype(bp_dtype_t dt) {
+  switch (bp_abi_dtype_size(dt)) {
+    case 1: return BP_DTYPE_U8;
+    case 2: return BP_DTYPE_BF16;
+    case 4: return BP_DTYPE_I32;
+    default: return BP_DTYPE_I64;
+  }
+}
+
+/* The shader variant a call needs, by the naming of shaders/CMake. */
+static int32_t variant_of(const bp_kernel_call_t *call, const kernel_info_t *k) {
+  char name[32];
+  const bp_tensor_desc_t *o = call->outputs[0];
+  switch (k->kind) {
+    case K_FILL: snprintf(name, sizeof name, "fill_%u", raw_dtype(o->dtype)); break;
+    case K_COPY: {
+      bp_dtype_t s = call->inputs[0]->dtype, d = o->dtype;
+      if (s == d) s = d = raw_dtype(d);
+      snprintf(name, sizeof name, "copy_%u_%u", s, d);
+      break;
+    }
+    case K_BINARY: snprintf(name, sizeof name, "binary_%u", o->dtype); break;
+    case K_SUM: snprintf(name, sizeof name, "sum_%u", o->dtype); break;
+    case K_MATMUL: snprintf(name, sizeof name, "mm_%u", o->dtype); break;
+  }
+  return bpvk_variant_find(name);
+}
+
+static int64_t numel_of(const bp_tensor_desc_t *t) {
+  int64_t n = 1;
+  for (int32_t i = 0; i < t->ndim; ++i) n *= t->shape[i];
+  return n;
+}
+
+/* A tensor as a shader sees it: the block buffer and the element offset. */
+typedef struct vtensor { VkBuffer buffer; uint32_t offset; } vtensor_t;
+
+/* False when the shaders cannot address this tensor with 32-bit element
+ * indices from the start of its block. */
+static bool tensor_ok(const bp_tensor_desc_t *t) {
+  size_t es = bp_abi_dtype_size(t->dtype);
+  if (es == 0 || t->ndim > BPVK_MAX_DIMS) return false;
+  if (numel_of(t) == 0) return true;
+  const bpvk_alloc_t *a = t->data;
+  if (a == NULL || (a->offset + t->byte_offset) % es) return false;
+  uint64_t last = (a->offset + t->byte_offset) / es;
+  for (int32_t i = 0; i < t->ndim; ++i) last += (uint64_t)(t->shape[i] - 1) * (uint64_t)t->strides[i];
+  return last < 0x7fffffffu;
+}
+
+static vtensor_t vt(const bp_tensor_desc_t *t) {
+  const bpvk_alloc_t *a = t->data;
+  return (vtensor_t){a->block->buffer, (uint32_t)((a->offset + t->byte_offset) / bp_abi_dtype_size(t->dtype))};
+}
+
+static bool vk_supports(const bp_kernel_call_t *call) {
+  const kernel_info_t *k = call->kernel_data;
+  bpvk_ctx_t *ctx = call->plugin_ctx;
+  if (call->device_index >= ctx->ndevices || call->num_outputs < 1) return false;
+  bpvk_device_t *d = &ctx->devices[call->device_index];
+  if (!bpvk_variant_usable(d, variant_of(call, k))) return false;
+  for (uint32_t i = 0; i < call->num_inputs; ++i)
+    if (!tensor_ok(call->inputs[i])) return false;
+  for (uint32_t i = 0; i < call->num_outputs; ++i)
+    if (!tensor_ok(call->outputs[i])) return false;
+  if (k->kind == K_MATMUL && call->outputs[0]->ndim - 2 > 6) return false;
+  return true;
+}
+
+/* ---- elementwise: dims merged (ref_iter.h's rule) into parameter words ---- */
+
+enum { EW_NUMEL = 0, EW_NDIM = 1, EW_SHAPE = 2, EW_OP0 = 10, EW_OPSTRIDE = 9, EW_EXTRA = 40, EW_WORDS = 44 };
+
+static void ew_params(uint32_t *w, const bp_tensor_desc_t *const *ops, int nops) {
+  memset(w, 0, EW_WORDS * 4);
+  const bp_tensor_desc_t *o = ops[0];
+  int64_t shape[BPVK_MAX_DIMS], stride[BPVK_MAX_DIMS][3];
+  int n = 0;
+  for (int32_t dd = 0; dd < o->ndim; ++dd) {
+    if (o->shape[dd] == 1) continue;
+    bool merge = n > 0;
+    for (int k = 0; k < nops && merge; ++k) merge = stride[n - 1][k] == ops[k]->strides[dd] * o->shape[dd];
+    if (merge) {
+      shape[n - 1] *= o->shape[dd];
+      for (int k = 0; k < nops; ++k) stride[n - 1][k] = ops[k]->strides[dd];
+    } else {
+      shape[n] = o->shape[dd];
+      for (int k = 0; k < nops; ++k) stride[n][k] = ops[k]->strides[dd];
+      ++n;
+    }
+  }
+  if (n == 0) {
+    shape[0] = 1;
+    for (int k = 0; k < nops; ++k) stride[0][k] = 0;
+    n = 1;
+  }
+  w[EW_NUMEL] = (uint32_t)numel_of(o);
+  w[EW_NDIM] = (uint32_t)n;
+  for (int i = 0; i < n; ++i) {
+    w[EW_SHAPE + i] = (uint32_t)shape[i];
+    for (int k = 0; k < nops; ++k) w[EW_OP0 + EW_OPSTRIDE * k + 1 + i] = (uint32_t)stride[i][k];
+  }
+  for (int k = 0; k < nops; ++k) w[EW_OP0 + EW_OPSTRIDE * k] = vt(ops[k]).offset;
+}
+
+static void grid_1d(uint64_t items, uint32_t per_group, uint32_t *gx, uint32_t *gy) {
+  uint64_t groups = (items + per_group - 1) / per_group;
+  if (groups == 0) groups = 1;
+  *gx = groups < 65535 ? (uint32_t)groups : 65535u;
+  *gy = (uint32_t)((groups + *gx - 1) / *gx);
+}
+
+/* Common entry: checks, then the device locked around `record`. */
+static bp_status_t run(const bp_kernel_call_t *call, bp_status_t (*record)(bpvk_device_t *, const bp_kernel_call_t *,
+                                                                           int32_t)) {
+  bpvk_ctx_t *ctx = call->plugin_ctx;
+  if (!vk_supports(call))
+    return bpvk_fail(ctx, BP_STATUS_UNSUPPORTED, "vulkan %s: this call is not supported on vulkan:%u", call->op_name,
+                     call->device_index);
+  for (uint32_t i = 0; i < call->num_outputs; ++i)
+    if (numel_of(call->outputs[i]) == 0 && call->kernel_data != &kSum) return BP_STATUS_OK;
+  if (numel_of(call->outputs[0]) == 0) return BP_STATUS_OK;
+  bpvk_device_t *d = &ctx->devices[call->device_index];
+  const kernel_info_t *k = call->kernel_data;
+  int32_t variant = variant_of(call, k);
+  pthread_mutex_lock(&d->mu);
+  bp_status_t s = record(d, call, variant);
+  pthread_mutex_unlock(&d->mu);
+  return s;
+}
+
+static bp_status_t rec_ew(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant, uint32_t spec,
+                          const uint32_t extra[4]) {
+  const bp_tensor_desc_t *ops[3] = {call->outputs[0], NULL, NULL};
+  int nops = 1;
+  for (uint32_t i = 0; i < call->num_inputs && i < 2; ++i) ops[nops++] = call->inputs[i];
+  uint32_t w[EW_WORDS];
+  ew_params(w, ops, nops);
+  if (extra) memcpy(w + EW_EXTRA, extra, 16);
+  VkBuffer bufs[3] = {VK_NULL_HANDLE, VK_NULL_HANDLE, VK_NULL_HANDLE};
+  for (int k = 0; k < nops; ++k) bufs[k] = vt(ops[k]).buffer;
+  uint32_t gx, gy;
+  grid_1d(w[EW_NUMEL], 256, &gx, &gy);
+  return bpvk_dispatch(d, variant, spec, bufs, w, EW_WORDS, gx, gy, 1);
+}
+
+static bp_status_t rec_fill(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
+  const bp_attr_t *fv = bp_abi_find_attr(call, "value"), *iv = bp_abi_find_attr(call, "value_int");
+  double value = fv && fv->type == BP_ATTR_FLOAT ? fv->value.f : 0.0;
+  int64_t value_int = iv && iv->type == BP_ATTR_INT ? iv->value.i : 0;
+  uint64_t bits = bpvk_element_bits(call->outputs[0]->dtype, value, value_int);
+  uint32_t extra[4] = {(uint32_t)bits, (uint32_t)(bits >> 32), 0, 0};
+  return rec_ew(d, call, variant, 0, extra);
+}
+
+static bp_status_t rec_copy(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
+  return rec_ew(d, call, variant, 0, NULL);
+}
+
+static bp_status_t rec_binary(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
+  const kernel_info_t *k = call->kernel_data;
+  const bp_attr_t *at = bp_abi_find_attr(call, "alpha");
+  double alpha = at && at->type == BP_ATTR_FLOAT ? at->value.f : 1.0;
+  uint32_t extra[4] = {0, 0, 0, 0};
+  bp_dtype_t dt = call->outputs[0]->dtype;
+  if (dt == BP_DTYPE_F64) {
+    memcpy(extra, &alpha, 8);
+  } else if (dt == BP_DTYPE_F32 || dt == BP_DTYPE_F16 || dt == BP_DTYPE_BF16) {
+    float f = (float)alpha;
+    memcpy(extra, &f, 4);
+  } else {
+    uint64_t u = (uint64_t)bpvk_f64_to_i64(alpha);
+    extra[0] = (uint32_t)u;
+    extra[1] = (uint32_t)(u >> 32);
+  }
+  return rec_ew(d, call, variant, k->op, extra);
+}
+
+/* ---- sum: output in keepdim form ---- */
+
+enum { SUM_NOUT = 0, SUM_NRED, SUM_KND, SUM_KSHAPE = 3, SUM_KIN = 11, SUM_KOUT = 19, SUM_RND = 27, SUM_RSHAPE = 28,
+       SUM_RIN = 36, SUM_INOFF = 44, SUM_OUTOFF = 45, SUM_WORDS = 48 };
+
+static bp_status_t rec_sum(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
+  const bp_tensor_desc_t *x = call->inputs[0], *o = call->outputs[0];
+  uint32_t w[SUM_WORDS];
+  memset(w, 0, sizeof w);
+  uint32_t kn = 0, rn = 0;
+  uint64_t nout = 1, nred = 1;
+  for (int32_t i = 0; i < x->ndim; ++i) {
+    if (x->shape[i] == 1) continue;
+    if (o->shape[i] == 1) { /* reduced */
+      w[SUM_RSHAPE + rn] = (uint32_t)x->shape[i];
+      w[SUM_RIN + rn] = (uint32_t)x->strides[i];
+      nred *= (uint64_t)x->shape[i];
+      ++rn;
+    } else {
+      w[SUM_KSHAPE + kn] = (uint32_t)x->shape[i];
+      w[SUM_KIN + kn] = (uint32_t)x->strides[i];
+      w[SUM_KOUT + kn] = (uint32_t)o->strides[i];
+      nout *= (uint64_t)x->shape[i];
+      ++kn;
+    }
+  }
+  if (numel_of(x) == 0) nred = 0;
+  w[SUM_NOUT] = (uint32_t)nout;
+  w[SUM_NRED] = (uint32_t)nred;
+  w[SUM_KND] = kn;
+  w[SUM_RND] = rn;
+  w[SUM_INOFF] = nred ? vt(x).offset : 0;
+  w[SUM_OUTOFF] = vt(o).offset;
+  /* An empty input still writes zeros: bind the output twice. */
+  VkBuffer bufs[3] = {vt(o).buffer, nred ? vt(x).buffer : vt(o).buffer, VK_NULL_HANDLE};
+  uint32_t gx, gy;
+  grid_1d(nout, 1, &gx, &gy);
+  return bpvk_dispatch(d, variant, 0, bufs, w, SUM_WORDS, gx, gy, 1);
+}
+
+/* ---- matmul: [B..., M, K] @ [B..., K, N] ---- */
+
+enum { MM_M = 0, MM_N, MM_K, MM_BND, MM_BSHAPE = 4, MM_BA = 10, MM_BB = 16, MM_BO = 22, MM_AOFF = 28, MM_SAM, MM_SAK,
+       MM_BOFF, MM_SBK, MM_SBN, MM_OOFF, MM_SOM, MM_SON, MM_WORDS = 40 };
+
+static bp_status_t rec_matmul(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
+  const bp_tensor_desc_t *a = call->inputs[0], *b = call->inputs[1], *o = call->outputs[0];
+  int32_t nd = o->ndim;
+  uint32_t w[MM_WORDS];
+  memset(w, 0, sizeof w);
+  uint32_t M = (uint32_t)o->shape[nd - 2], N = (uint32_t)o->shape[nd - 1], K = (uint32_t)a->shape[nd - 1];
+  w[MM_M] = M;
+  w[MM_N] = N;
+  w[MM_K] = K;
+  uint32_t bn = 0;
+  uint64_t batch = 1;
+  for (int32_t i = 0; i < nd - 2; ++i) {
+    if (o->shape[i] == 1) continue;
+    w[MM_BSHAPE + bn] = (uint32_t)o->shape[i];
+    w[MM_BA + bn] = (uint32_t)a->strides[i];
+    w[MM_BB + bn] = (uint32_t)b->strides[i];
+    w[MM_BO + bn] = (uint32_t)o->strides[i];
+    batch *= (uint64_t)o->shape[i];
+    ++bn;
+  }
+  w[MM_BND] = bn;
+  bool kz = K == 0;
+  w[MM_AOFF] = kz ? 0 : vt(a).offset;
+  w[MM_SAM] = (uint32_t)a->strides[nd - 2];
+  w[MM_SAK] = (uint32_t)a->strides[nd - 1];
+  w[MM_BOFF] = kz ? 0 : vt(b).offset;
+  w[MM_SBK] = (uint32_t)b->strides[nd - 2];
+  w[MM_SBN] = (uint32_t)b->strides[nd - 1];
+  w[MM_OOFF] = vt(o).offset;
+  w[MM_SOM] = (uint32_t)o->strides[nd - 2];
+  w[MM_SON] = (uint32_t)o->strides[nd - 1];
+  if (batch > 65535) return bpvk_fail(d->ctx, BP_STATUS_UNSUPPORTED, "vulkan matmul: more than 65535 batches");
+  VkBuffer bufs[3] = {vt(o).buffer, kz ? vt(o).buffer : vt(a).buffer, kz ? vt(o).buffer : vt(b).buffer};
+  /* CPU drivers (lavapipe): the variant without shared memory, 32x32 tiles
+   * (BP_VULKAN_MATMUL_TILED=1 forces the shared-memory one, to test it). */
+  if (d->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU && !d->ctx->matmul_tiled) {
+    char name[32];
+    snprintf(name, sizeof name, "mmd_%u", o->dtype);
+    int32_t direct = bpvk_variant_find(name);
+    if (bpvk_variant_usable(d, direct))
+      return bpvk_dispatch(d, direct, 0, bufs, w, MM_WORDS, (N + 31) / 32, (M + 31) / 32, (uint32_t)batch);
+  }
+  return bpvk_dispatch(d, variant, 0, bufs, w, MM_WORDS, (N + 63) / 64, (M + 63) / 64, (uint32_t)batch);
+}
+
+static bp_status_t k_fill(const bp_kernel_call_t *c) { return run(c, rec_fill); }
+static bp_status_t k_copy(const bp_kernel_call_t *c) { return run(c, rec_copy); }
+static bp_status_t k_binary(const bp_kernel_call_t *c) { return run(c, rec_binary); }
+static bp_status_t k_sum(const bp_kernel_call_t *c) { return run(c, rec_sum); }
+static bp_status_t k_matmul(const bp_kernel_call_t *c) { return run(c, rec_matmul); }
+
+/* ---- registration ---- */
+
+uint32_t bpvk_device_dtype_mask(bpvk_device_t *d) {
+  uint32_t mask = 0;
+  for (bp_dtype_t dt = BP_DTYPE_BOOL; dt <= BP_DTYPE_F64; ++dt) {
+    char name[32];
+    snprintf(name, sizeof name, "copy_%u_%u", raw_dtype(dt), raw_dtype(dt));
+    bool ok = bpvk_variant_usable(d, bpvk_variant_find(name));
+    /* A dtype the device cannot compute with is not stored either: f16 and
+     * f64 need their arithmetic shaders too. */
+    if (dt == BP_DTYPE_F64) ok = ok && bpvk_variant_usable(d, bpvk_variant_find("binary_9"));
+    if (dt == BP_DTYPE_I64) ok = ok && bpvk_variant_usable(d, bpvk_variant_find("binary_5"));
+    if (ok) mask |= BP_DTYPE_BIT(dt);
+  }
+  return mask;
+}
+
+/* True when some device can run the shader variant `name` and store every
+ * dtype of the signature. */
+static bool any_device(bpvk_ctx_t *ctx, const char *name, const bp_dtype_t *sig, uint32_t n) {
+  int32_t v = bpvk_variant_find(name);
+  for (uint32_t i = 0; i < ctx->ndevices; ++i) {
+    bool ok = bpvk_variant_usable(&ctx->devices[i], v);
+    for (uint32_t k = 0; k < n && ok; ++k) ok = (ctx->devices[i].dtype_mask & BP_DTYPE_BIT(sig[k])) != 0;
+    if (ok) return true;
+  }
+  return false;
+}
+
+static bp_status_t reg(bpvk_ctx_t *ctx, const char *op, const char *variant, const bp_dtype_t *sig, uint32_t n,
+                       bp_kernel_fn_t fn, const kernel_info_t *info) {
+  if (!any_device(ctx, variant, sig, n)) return BP_STATUS_OK;
+  bp_kernel_reg_t r = {.struct_size = sizeof r, .num_dtypes = n, .op_name = op, .dtypes = sig, .fn = fn,
+                       .supports = vk_supports, .kernel_data = (void *)info};
+  return ctx->host->register_kernel(ctx->host->host_ctx, &r);
+}
+
+bp_status_t bpvk_kernels_register(bpvk_ctx_t *ctx) {
+  bp_status_t s = BP_STATUS_OK;
+  char name[32];
+  for (bp_dtype_t a = BP_DTYPE_BOOL; a <= BP_DTYPE_F64 && !s; ++a) {
+    bp_dtype_t one[1] = {a}, three[3] = {a, a, a};
+    snprintf(name, sizeof name, "fill_%u", raw_dtype(a));
+    s = reg(ctx, "fill", name, one, 1, k_fill, &kFill);
+    for (bp_dtype_t b = BP_DTYPE_BOOL; b <= BP_DTYPE_F64 && !s; ++b) {
+      bp_dtype_t two[2] = {a, b};
+      if (a == b) snprintf(name, sizeof name, "copy_%u_%u", raw_dtype(a), raw_dtype(a));
+      else snprintf(name, sizeof name, "copy_%u_%u", a, b);
+      s = reg(ctx, "copy", name, two, 2, k_copy, &kCopy);
+    }
+    bool is_float = a >= BP_DTYPE_F16;
+    snprintf(name, sizeof name, "binary_%u", a);
+    if (!s) s = reg(ctx, "add", name, three, 3, k_binary, &kAdd);
+    if (!s && a != BP_DTYPE_BOOL) s = reg(ctx, "sub", name, three, 3, k_binary, &kSub);
+    if (!s) s = reg(ctx, "mul", name, three, 3, k_binary, &kMul);
+    if (!s && is_float) s = reg(ctx, "div", name, three, 3, k_binary, &kDiv);
+    bp_dtype_t two_same[2] = {a, a};
+    snprintf(name, sizeof name, "sum_%u", a);
+    if (!s && (is_float || a == BP_DTYPE_I64)) s = reg(ctx, "sum", name, two_same, 2, k_sum, &kSum);
+    snprintf(name, sizeof name, "mm_%u", a);
+    if (!s && a != BP_DTYPE_BOOL) s = reg(ctx, "matmul", name, three, 3, k_matmul, &kMatmul);
+  }
+  return s;
+}

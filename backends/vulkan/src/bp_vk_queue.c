@@ -1,0 +1,336 @@
+/* bp_vk_queue.c - batches (command buffer + fence + staging + parameters),
+ * dispatch, and the pipeline and descriptor-set caches. Callers hold the
+ * device mutex. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "bp_vk.h"
+
+/* Submit a batch once it holds this many dispatches, so the device starts. */
+#define BPVK_SUBMIT_EVERY 64
+#define BPVK_MAX_SETS 1024u
+
+bp_status_t bpvk_queue_init(bpvk_device_t *d) {
+  const bpvk_ctx_t *ctx = d->ctx;
+  VkCommandPoolCreateInfo pci = {.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+                                 .flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT,
+                                 .queueFamilyIndex = d->queue_family};
+  BPVK_RETURN_IF_ERROR(ctx, vkCreateCommandPool(d->dev, &pci, NULL, &d->cmd_pool), "vkCreateCommandPool");
+  for (uint32_t i = 0; i < BPVK_NUM_BATCHES; ++i) {
+    bpvk_batch_t *b = &d->batches[i];
+    VkCommandBufferAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+                                      .commandPool = d->cmd_pool,
+                                      .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+                                      .commandBufferCount = 1};
+    BPVK_RETURN_IF_ERROR(ctx, vkAllocateCommandBuffers(d->dev, &ai, &b->cmd), "vkAllocateCommandBuffers");
+    VkFenceCreateInfo fci = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    BPVK_RETURN_IF_ERROR(ctx, vkCreateFence(d->dev, &fci, NULL, &b->fence), "vkCreateFence");
+    void *map;
+    bp_status_t s = bpvk_host_buffer(d, BPVK_STAGING_SIZE,
+                                     VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+                                     &b->staging, &b->staging_mem, &map);
+    if (s) return s;
+    b->staging_map = map;
+    s = bpvk_host_buffer(d, BPVK_PARAM_WORDS * 4u, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, &b->params,
+                         &b->params_mem, &map);
+    if (s) return s;
+    b->params_map = map;
+  }
+  VkDescriptorSetLayoutBinding bindings[BPVK_MAX_BINDINGS];
+  for (uint32_t i = 0; i < BPVK_MAX_BINDINGS; ++i)
+    bindings[i] = (VkDescriptorSetLayoutBinding){.binding = i,
+                                                 .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+                                                 .descriptorCount = 1,
+                                                 .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT};
+  VkDescriptorSetLayoutCreateInfo lci = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
+                                         .bindingCount = BPVK_MAX_BINDINGS,
+                                         .pBindings = bindings};
+  BPVK_RETURN_IF_ERROR(ctx, vkCreateDescriptorSetLayout(d->dev, &lci, NULL, &d->set_layout),
+                       "vkCreateDescriptorSetLayout");
+  VkPushConstantRange pcr = {.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT, .offset = 0, .size = 4};
+  VkPipelineLayoutCreateInfo plci = {.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
+                                     .setLayoutCount = 1,
+                                     .pSetLayouts = &d->set_layout,
+                                     .pushConstantRangeCount = 1,
+                                     .pPushConstantRanges = &pcr};
+  BPVK_RETURN_IF_ERROR(ctx, vkCreatePipelineLayout(d->dev, &plci, NULL, &d->pipeline_layout),
+                       "vkCreatePipelineLayout");
+  VkDescriptorPoolSize ps = {.type = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, .descriptorCount = BPVK_MAX_SETS * BPVK_MAX_BINDINGS};
+  VkDescriptorPoolCreateInfo dpci = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
+                                     .flags = VK_DESCRIPTOR_POOL_CREATE_FREE_DESCRIPTOR_SET_BIT,
+                                     .maxSets = BPVK_MAX_SETS,
+                                     .poolSizeCount = 1,
+                                     .pPoolSizes = &ps};
+  BPVK_RETURN_IF_ERROR(ctx, vkCreateDescriptorPool(d->dev, &dpci, NULL, &d->desc_pool),
+                       "vkCreateDescriptorPool");
+  d->modules = calloc(bpvk_spirv_count, sizeof *d->modules);
+  d->usable = malloc(bpvk_spirv_count);
+  if (!d->modules || !d->usable) return bpvk_fail(ctx, BP_STATUS_OUT_OF_MEMORY, "vulkan: out of host memory");
+  memset(d->usable, -1, bpvk_spirv_count);
+  return BP_STATUS_OK;
+}
+
+void bpvk_queue_destroy(bpvk_device_t *d) {
+  if (d->dev == VK_NULL_HANDLE) return;
+  vkDeviceWaitIdle(d->dev);
+  for (uint32_t i = 0; i < d->npipelines; ++i) vkDestroyPipeline(d->dev, d->pipelines[i].pipeline, NULL);
+  free(d->pipelines);
+  if (d->modules)
+    for (uint32_t i = 0; i < bpvk_spirv_count; ++i)
+      if (d->modules[i]) vkDestroyShaderModule(d->dev, d->modules[i], NULL);
+  free(d->modules);
+  free(d->usable);
+  free(d->dsets);
+  if (d->desc_pool) vkDestroyDescriptorPool(d->dev, d->desc_pool, NULL);
+  if (d->pipeline_layout) vkDestroyPipelineLayout(d->dev, d->pipeline_layout, NULL);
+  if (d->set_layout) vkDestroyDescriptorSetLayout(d->dev, d->set_layout, NULL);
+  for (uint32_t i = 0; i < BPVK_NUM_BATCHES; ++i) {
+    bpvk_batch_t *b = &d->batches[i];
+    if (b->fence) vkDestroyFence(d->dev, b->fence, NULL);
+    if (b->staging) vkDestroyBuffer(d->dev, b->staging, NULL);
+    if (b->staging_mem) vkFreeMemory(d->dev, b->staging_mem, NULL);
+    if (b->params) vkDestroyBuffer(d->dev, b->params, NULL);
+    if (b->params_mem) vkFreeMemory(d->dev, b->params_mem, NULL);
+  }
+  if (d->cmd_pool) vkDestroyCommandPool(d->dev, d->cmd_pool, NULL);
+}
+
+/* Waits for a submitted batch and makes it free again. */
+static void batch_retire(bpvk_device_t *d, bpvk_batch_t *b) {
+  if (!b->submitted) return;
+  VkResult r = vkWaitForFences(d->dev, 1, &b->fence, VK_TRUE, UINT64_MAX);
+  if (r != VK_SUCCESS)
+    bpvk_set_pending(d, r == VK_ERROR_DEVICE_LOST ? BP_STATUS_DEVICE_ERROR : BP_STATUS_DEVICE_ERROR,
+                     "vulkan vkWaitForFences: %s (queued work failed)", bpvk_result_name(r));
+  vkResetFences(d->dev, 1, &b->fence);
+  b->submitted = false;
+}
+
+bp_status_t bpvk_batch_begin(bpvk_device_t *d, bpvk_batch_t **out) {
+  bpvk_batch_t *b = &d->batches[d->current];
+  if (!b->recording) {
+    batch_retire(d, b);
+    VkResult r = vkResetCommandBuffer(b->cmd, 0);
+    if (r != VK_SUCCESS) return bpvk_check(d->ctx, r, "vkResetCommandBuffer");
+    VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+                                   .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT};
+    BPVK_RETURN_IF_ERROR(d->ctx, vkBeginCommandBuffer(b->cmd, &bi), "vkBeginCommandBuffer");
+    b->recording = true;
+    b->dispatches = 0;
+    b->staging_used = 0;
+    b->params_used = 0;
+  }
+  *out = b;
+  return BP_STATUS_OK;
+}
+
+bp_status_t bpvk_batch_submit(bpvk_device_t *d) {
+  bpvk_batch_t *b = &d->batches[d->current];
+  if (!b->recording) return BP_STATUS_OK;
+  b->recording = false;
+  d->current = (d->current + 1) % BPVK_NUM_BATCHES;
+  VkResult r = vkEndCommandBuffer(b->cmd);
+  if (r == VK_SUCCESS) {
+    VkSubmitInfo si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1,
+                       .pCommandBuffers = &b->cmd};
+    r = vkQueueSubmit(d->queue, 1, &si, b->fence);
+  }
+  if (r != VK_SUCCESS) {
+    bpvk_set_pending(d, BP_STATUS_DEVICE_ERROR, "vulkan vkQueueSubmit: %s", bpvk_result_name(r));
+    return bpvk_check(d->ctx, r, "vkQueueSubmit");
+  }
+  b->submitted = true;
+  return BP_STATUS_OK;
+}
+
+void bpvk_wait_all(bpvk_device_t *d) {
+  bpvk_batch_submit(d);
+  for (uint32_t i = 0; i < BPVK_NUM_BATCHES; ++i) batch_retire(d, &d->batches[i]);
+}
+
+void bpvk_barrier(bpvk_batch_t *b) {
+  VkMemoryBarrier mb = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+                        .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT,
+                        .dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT |
+                                         VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT |
+                                         VK_ACCESS_HOST_READ_BIT};
+  vkCmdPipelineBarrier(b->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+                       VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT |
+                           VK_PIPELINE_STAGE_HOST_BIT,
+                       0, 1, &mb, 0, NULL, 0, NULL);
+}
+
+bp_status_t bpvk_staging(bpvk_device_t *d, uint64_t size, bpvk_batch_t **out_batch, uint64_t *out_offset) {
+  bpvk_batch_t *b;
+  bp_status_t s = bpvk_batch_begin(d, &b);
+  if (s) return s;
+  if (b->staging_used + size > BPVK_STAGING_SIZE) {
+    if ((s = bpvk_batch_submit(d)) || (s = bpvk_batch_begin(d, &b))) return s;
+  }
+  *out_offset = b->staging_used;
+  b->staging_used += (size + 15u) & ~(uint64_t)15u;
+  *out_batch = b;
+  return BP_STATUS_OK;
+}
+
+int32_t bpvk_variant_find(const char *name) {
+  for (uint32_t i = 0; i < bpvk_spirv_count; ++i)
+    if (strcmp(bpvk_spirv[i].name, name) == 0) return (int32_t)i;
+  return -1;
+}
+
+/* True when every SPIR-V capability the module declares is enabled here. */
+static bool capabilities_enabled(const bpvk_device_t *d, const bpvk_spirv_t *sp) {
+  const uint32_t *w = sp->code;
+  size_t n = sp->size / 4;
+  for (size_t i = 5; i < n;) {
+    uint32_t count = w[i] >> 16, op = w[i] & 0xffffu;
+    if (count == 0) return false;
+    if (op == 17 /* OpCapability */ && i + 1 < n) {
+      switch (w[i + 1]) {
+        case 1: break;                                     /* Shader */
+        case 9: if (!d->feat.float16) return false; break; /* Float16 */
+        case 10: if (!d->feat.float64) return false; break;
+        case 11: if (!d->feat.int64) return false; break;
+        case 22: if (!d->feat.int16) return false; break;
+        case 39: if (!d->feat.int8) return false; break;
+        case 4433: if (!d->feat.storage16) return false; break;
+        case 4448: if (!d->feat.storage8) return false; break;
+        default: return false;
+      }
+    }
+    if (op == 54 /* OpFunction: capabilities are over */) break;
+    i += count;
+  }
+  return true;
+}
+
+bool bpvk_variant_usable(bpvk_device_t *d, int32_t variant) {
+  if (variant < 0 || (uint32_t)variant >= bpvk_spirv_count) return false;
+  if (d->usable[variant] < 0) d->usable[variant] = capabilities_enabled(d, &bpvk_spirv[variant]) ? 1 : 0;
+  return d->usable[variant] == 1;
+}
+
+static bp_status_t get_pipeline(bpvk_device_t *d, int32_t variant, uint32_t spec, VkPipeline *out) {
+  for (uint32_t i = 0; i < d->npipelines; ++i)
+    if (d->pipelines[i].variant == (uint32_t)variant && d->pipelines[i].spec == spec) {
+      *out = d->pipelines[i].pipeline;
+      return BP_STATUS_OK;
+    }
+  if (!d->modules[variant]) {
+    VkShaderModuleCreateInfo mci = {.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
+                                    .codeSize = bpvk_spirv[variant].size,
+                                    .pCode = bpvk_spirv[variant].code};
+    BPVK_RETURN_IF_ERROR(d->ctx, vkCreateShaderModule(d->dev, &mci, NULL, &d->modules[variant]),
+                         "vkCreateShaderModule");
+  }
+  VkSpecializationMapEntry entry = {.constantID = 0, .offset = 0, .size = 4};
+  VkSpecializationInfo si = {.mapEntryCount = 1, .pMapEntries = &entry, .dataSize = 4, .pData = &spec};
+  VkComputePipelineCreateInfo cci = {
+      .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
+      .stage = {.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
+                .stage = VK_SHADER_STAGE_COMPUTE_BIT,
+                .module = d->modules[variant],
+                .pName = "main",
+                .pSpecializationInfo = &si},
+      .layout = d->pipeline_layout};
+  if (d->npipelines == d->cap_pipelines) {
+    uint32_t cap = d->cap_pipelines ? 2 * d->cap_pipelines : 32;
+    bpvk_pipeline_t *p = realloc(d->pipelines, cap * sizeof *p);
+    if (!p) return bpvk_fail(d->ctx, BP_STATUS_OUT_OF_MEMORY, "vulkan: out of host memory");
+    d->pipelines = p;
+    d->cap_pipelines = cap;
+  }
+  VkPipeline pipe;
+  BPVK_RETURN_IF_ERROR(d->ctx, vkCreateComputePipelines(d->dev, VK_NULL_HANDLE, 1, &cci, NULL, &pipe),
+                       "vkCreateComputePipelines");
+  d->pipelines[d->npipelines++] = (bpvk_pipeline_t){(uint32_t)variant, spec, pipe};
+  *out = pipe;
+  return BP_STATUS_OK;
+}
+
+static bp_status_t get_dset(bpvk_device_t *d, const VkBuffer buffers[BPVK_MAX_BINDINGS],
+                            VkDescriptorSet *out) {
+  for (uint32_t i = 0; i < d->ndsets; ++i)
+    if (memcmp(d->dsets[i].buffers, buffers, sizeof d->dsets[i].buffers) == 0) {
+      *out = d->dsets[i].set;
+      return BP_STATUS_OK;
+    }
+  if (d->ndsets == d->cap_dsets) {
+    uint32_t cap = d->cap_dsets ? 2 * d->cap_dsets : 64;
+    bpvk_dset_t *p = realloc(d->dsets, cap * sizeof *p);
+    if (!p) return bpvk_fail(d->ctx, BP_STATUS_OUT_OF_MEMORY, "vulkan: out of host memory");
+    d->dsets = p;
+    d->cap_dsets = cap;
+  }
+  VkDescriptorSetAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
+                                    .descriptorPool = d->desc_pool,
+                                    .descriptorSetCount = 1,
+                                    .pSetLayouts = &d->set_layout};
+  VkDescriptorSet set;
+  VkResult r = vkAllocateDescriptorSets(d->dev, &ai, &set);
+  if (r != VK_SUCCESS) return bpvk_check(d->ctx, r, "vkAllocateDescriptorSets");
+  VkDescriptorBufferInfo infos[BPVK_MAX_BINDINGS];
+  VkWriteDescriptorSet writes[BPVK_MAX_BINDINGS];
+  for (uint32_t i = 0; i < BPVK_MAX_BINDINGS; ++i) {
+    infos[i] = (VkDescriptorBufferInfo){.buffer = buffers[i], .offset = 0, .range = VK_WHOLE_SIZE};
+    writes[i] = (VkWriteDescriptorSet){.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+                                       .dstSet = set,
+                                       .dstBinding = i,
+                                       .descriptorCount = 1,
+                                       .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+                                       .pBufferInfo = &infos[i]};
+  }
+  vkUpdateDescriptorSets(d->dev, BPVK_MAX_BINDINGS, writes, 0, NULL);
+  memcpy(d->dsets[d->ndsets].buffers, buffers, sizeof d->dsets[d->ndsets].buffers);
+  d->dsets[d->ndsets++].set = set;
+  *out = set;
+  return BP_STATUS_OK;
+}
+
+void bpvk_forget_buffer(bpvk_device_t *d, VkBuffer buffer) {
+  for (uint32_t i = 0; i < d->ndsets;) {
+    bool uses = false;
+    for (uint32_t k = 0; k < BPVK_MAX_BINDINGS; ++k) uses |= d->dsets[i].buffers[k] == buffer;
+    if (uses) {
+      vkFreeDescriptorSets(d->dev, d->desc_pool, 1, &d->dsets[i].set);
+      d->dsets[i] = d->dsets[--d->ndsets];
+    } else {
+      ++i;
+    }
+  }
+}
+
+bp_status_t bpvk_dispatch(bpvk_device_t *d, int32_t variant, uint32_t spec, const VkBuffer tensors[3],
+                          const uint32_t *params, uint32_t nparams, uint32_t gx, uint32_t gy, uint32_t gz) {
+  VkPipeline pipe = VK_NULL_HANDLE;
+  bp_status_t s = get_pipeline(d, variant, spec, &pipe);
+  if (s) return s;
+  if (d->ndsets + 1 >= BPVK_MAX_SETS) {
+    /* The set cache is full: wait for the device, drop every cached set. */
+    bpvk_wait_all(d);
+    vkResetDescriptorPool(d->dev, d->desc_pool, 0);
+    d->ndsets = 0;
+  }
+  bpvk_batch_t *b;
+  if ((s = bpvk_batch_begin(d, &b))) return s;
+  uint32_t words = (nparams + 15u) & ~15u; /* 64-byte steps */
+  if (b->params_used + words > BPVK_PARAM_WORDS) {
+    if ((s = bpvk_batch_submit(d)) || (s = bpvk_batch_begin(d, &b))) return s;
+  }
+  uint32_t poff = b->params_used;
+  memcpy(b->params_map + poff, params, nparams * 4u);
+  b->params_used += words;
+  VkBuffer bufs[BPVK_MAX_BINDINGS] = {b->params, b->params, b->params, b->params};
+  for (int i = 0; i < 3; ++i)
+    if (tensors[i] != VK_NULL_HANDLE) bufs[i + 1] = tensors[i];
+  VkDescriptorSet set = VK_NULL_HANDLE;
+  if ((s = get_dset(d, bufs, &set))) return s;
+  vkCmdBindPipeline(b->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipe);
+  vkCmdBindDescriptorSets(b->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, d->pipeline_layout, 0, 1, &set, 0, NULL);
+  vkCmdPushConstants(b->cmd, d->pipeline_layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, 4, &poff);
+  vkCmdDispatch(b->cmd, gx, gy, gz);
+  bpvk_barrier(b);
+  if (++b->dispatches >= BPVK_SUBMIT_EVERY) return bpvk_batch_submit(d);
+  return BP_STATUS_OK;
+}
