@@ -5,12 +5,14 @@
 #   tests:      libcriterion-dev (unit tests), python3 (JSON checks),
 #               python3-torch and python3-numpy (the PyTorch oracle of the reference)
 #   benchmarks: libtorch-dev (the libtorch anchor of `bp bench dispatch`)
+#   backends:   libdnnl-dev (the onednn plugin), libopenblas-dev (its bench anchor)
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
   libcriterion-dev python3 python3-torch python3-numpy
   libtorch-dev
+  libdnnl-dev libopenblas-dev
 )
 
 if [ "$(id -u)" -ne 0 ]; then
