@@ -4,15 +4,17 @@
 #   build:      build-essential cmake ninja-build pkg-config
 #   tests:      libcriterion-dev (unit tests), python3 (JSON checks),
 #               python3-torch and python3-numpy (the PyTorch oracle of the reference)
-#   benchmarks: libtorch-dev (the libtorch anchor of `bp bench dispatch`)
-#   backends:   libdnnl-dev (the onednn plugin), libopenblas-dev (its bench anchor)
+#   benchmarks: libtorch-dev (the libtorch anchor of `bp bench dispatch`),
+#               libopenblas-dev (the matmul anchor of `bp bench ops`)
+#   backends:   libdnnl-dev (the onednn plugin)
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
   libcriterion-dev python3 python3-torch python3-numpy
   libtorch-dev
-  libdnnl-dev libopenblas-dev
+  libopenblas-dev
+  libdnnl-dev
 )
 
 if [ "$(id -u)" -ne 0 ]; then

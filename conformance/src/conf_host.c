@@ -55,7 +55,7 @@ static bp_status_t host_register(void *host_ctx, const bp_kernel_reg_t *reg) {
     }
   }
   if (reg->num_dtypes > CONF_MAX_SIG) {
-    violation(h, "kernel for %s has more than 4 dtypes%s", op, "");
+    violation(h, "kernel for %s has more than 8 dtypes%s", op, "");
     return BP_STATUS_INVALID_ARGUMENT;
   }
   for (uint32_t i = 0; i < h->num_kernels; ++i) {

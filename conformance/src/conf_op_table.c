@@ -20,7 +20,7 @@ static bool sig_fill(const bp_dtype_t *d) { return valid(d[0]); }
 static bool sig_copy(const bp_dtype_t *d) { return valid(d[0]) && valid(d[1]); }
 static bool sig_add(const bp_dtype_t *d) { return same3(d); }
 static bool sig_sub(const bp_dtype_t *d) { return same3(d) && d[0] != BP_DTYPE_BOOL; }
-static bool sig_div(const bp_dtype_t *d) { return same3(d) && conf_dtype_is_float(d[0]); }
+static bool sig_div(const bp_dtype_t *d) { return same3(d) && d[0] != BP_DTYPE_BOOL; }
 static bool sig_sum(const bp_dtype_t *d) {
   return (conf_dtype_is_float(d[0]) || d[0] == BP_DTYPE_I64) && d[0] == d[1];
 }

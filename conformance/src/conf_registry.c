@@ -158,6 +158,9 @@ static void add_op_cases(conf_suite_t *s, int t, int d) {
     char sig[64];
     conf_sig_name(sig, sizeof(sig), k->op, k->dtypes, k->num_dtypes);
     const conf_op_info_t *info = conf_op_lookup(k->op);
+    /* Integer div kernels serve the trunc and floor rounding modes, which
+     * the generators do not set yet: report them as a coverage gap. */
+    if (info && !strcmp(k->op, "div") && !conf_dtype_is_float(k->dtypes[0])) info = NULL;
     if (!info) {
       add_op_case(s, t, d, k, sig, "no_generator", CONF_GROUP_PARENT, CHK_OP_NO_GENERATOR, -1, -1,
                   "the suite has no case generator for this op (coverage gap)");
