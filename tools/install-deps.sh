@@ -9,6 +9,7 @@
 #   opencl:     ocl-icd-opencl-dev opencl-headers (to build backends/opencl),
 #               pocl-opencl-icd clinfo (a CPU OpenCL device for its tests)
 #   vulkan:     libvulkan-dev glslc (build), mesa-vulkan-drivers (lavapipe), vulkan-validationlayers (CI)
+#   onednn:     libdnnl-dev (backends/onednn)
 set -euo pipefail
 
 packages=(
@@ -18,6 +19,7 @@ packages=(
   libopenblas-dev
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo
   libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
+  libdnnl-dev
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -1,0 +1,191 @@
+/* dnnl_cache.c - the primitive cache: an LRU of oneDNN primitives keyed by
+ * (op, algorithm, attributes, dtypes, dims, strides).
+ *
+ * Creating a oneDNN primitive (descriptor, implementation search, JIT code
+ * generation) costs from microseconds to milliseconds; a training loop calls
+ * the same shapes every step, so each primitive is created once and reused.
+ * Lookup is a hash table with chaining over a doubly linked recency list;
+ * all of it runs under ctx->lock. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dnnl_plugin.h"
+
+typedef struct entry {
+  struct entry *next_in_bucket;
+  struct entry *prev, *next; /* recency: head is the most recent */
+  uint64_t hash;
+  bp_dnnl_prim_t value;
+  uint32_t len;
+  uint64_t words[]; /* the key */
+} entry_t;
+
+struct bp_dnnl_cache {
+  size_t capacity, count, nbuckets;
+  entry_t **buckets;
+  entry_t *head, *tail;
+  uint64_t hits, misses;
+  entry_t *uncached; /* made with caching off: kept until the next miss */
+};
+
+/* ---- keys ---- */
+
+void bp_dnnl_key_init(bp_dnnl_key_t *key, const char *op, uint32_t alg) {
+  key->len = 0;
+  key->overflow = false;
+  uint64_t h = 1469598103934665603ull; /* the op name, hashed into one word */
+  for (const char *c = op; *c; ++c) h = (h ^ (uint8_t)*c) * 1099511628211ull;
+  bp_dnnl_key_u64(key, h);
+  bp_dnnl_key_u64(key, alg);
+}
+
+void bp_dnnl_key_u64(bp_dnnl_key_t *key, uint64_t v) {
+  if (key->len >= sizeof key->words / sizeof key->words[0]) {
+    key->overflow = true;
+    return;
+  }
+  key->words[key->len++] = v;
+}
+
+void bp_dnnl_key_f64(bp_dnnl_key_t *key, double v) {
+  uint64_t u;
+  memcpy(&u, &v, sizeof u);
+  bp_dnnl_key_u64(key, u);
+}
+
+void bp_dnnl_key_md(bp_dnnl_key_t *key, const dnnl_memory_desc_t *md) {
+  bp_dnnl_key_u64(key, ((uint64_t)(uint32_t)md->data_type << 32) | (uint32_t)md->ndims);
+  for (int i = 0; i < md->ndims; ++i) {
+    bp_dnnl_key_u64(key, (uint64_t)md->dims[i]);
+    bp_dnnl_key_u64(key, (uint64_t)md->format_desc.blocking.strides[i]);
+  }
+}
+
+static uint64_t key_hash(const uint64_t *w, uint32_t n) {
+  uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+  for (uint32_t i = 0; i < n; ++i) {
+    h ^= w[i] + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    h *= 0xff51afd7ed558ccdull;
+  }
+  return h ^ (h >> 33);
+}
+
+/* ---- the table ---- */
+
+bp_status_t bp_dnnl_cache_create(size_t capacity, bp_dnnl_cache_t **out) {
+  bp_dnnl_cache_t *c = calloc(1, sizeof *c);
+  if (c == NULL) return BP_STATUS_OUT_OF_MEMORY;
+  c->capacity = capacity;
+  c->nbuckets = 64;
+  while (c->nbuckets < capacity * 2) c->nbuckets *= 2;
+  c->buckets = calloc(c->nbuckets, sizeof *c->buckets);
+  if (c->buckets == NULL) {
+    free(c);
+    return BP_STATUS_OUT_OF_MEMORY;
+  }
+  *out = c;
+  return BP_STATUS_OK;
+}
+
+static void entry_destroy(entry_t *e) {
+  if (e == NULL) return;
+  dnnl_primitive_destroy(e->value.prim);
+  free(e);
+}
+
+void bp_dnnl_cache_destroy(bp_dnnl_cache_t *c) {
+  if (c == NULL) return;
+  for (entry_t *e = c->head, *next; e; e = next) {
+    next = e->next;
+    entry_destroy(e);
+  }
+  entry_destroy(c->uncached);
+  free(c->buckets);
+  free(c);
+}
+
+void bp_dnnl_cache_stats(const bp_dnnl_cache_t *c, uint64_t *hits, uint64_t *misses,
+                         size_t *entries) {
+  *hits = c->hits;
+  *misses = c->misses;
+  *entries = c->count;
+}
+
+static void list_unlink(bp_dnnl_cache_t *c, entry_t *e) {
+  if (e->prev) e->prev->next = e->next; else c->head = e->next;
+  if (e->next) e->next->prev = e->prev; else c->tail = e->prev;
+  e->prev = e->next = NULL;
+}
+
+static void list_push_front(bp_dnnl_cache_t *c, entry_t *e) {
+  e->prev = NULL;
+  e->next = c->head;
+  if (c->head) c->head->prev = e; else c->tail = e;
+  c->head = e;
+}
+
+static void bucket_remove(bp_dnnl_cache_t *c, entry_t *e) {
+  entry_t **p = &c->buckets[e->hash & (c->nbuckets - 1)];
+  while (*p && *p != e) p = &(*p)->next_in_bucket;
+  if (*p) *p = e->next_in_bucket;
+}
+
+bp_status_t bp_dnnl_cache_get(bp_dnnl_ctx_t *ctx, const bp_dnnl_key_t *key,
+                              bp_dnnl_make_pd_fn make, const void *arg, uint32_t flags,
+                              const bp_dnnl_prim_t **out) {
+  bp_dnnl_cache_t *c = ctx->cache;
+  const bool cacheable = c->capacity > 0 && !key->overflow;
+  const uint64_t h = key_hash(key->words, key->len);
+  if (cacheable) {
+    for (entry_t *e = c->buckets[h & (c->nbuckets - 1)]; e; e = e->next_in_bucket) {
+      if (e->hash != h || e->len != key->len ||
+          memcmp(e->words, key->words, key->len * sizeof(uint64_t)) != 0)
+        continue;
+      c->hits++;
+      if (c->head != e) {
+        list_unlink(c, e);
+        list_push_front(c, e);
+      }
+      *out = &e->value;
+      return BP_STATUS_OK;
+    }
+  }
+  c->misses++;
+
+  bp_status_t status = BP_STATUS_OK;
+  dnnl_primitive_desc_t pd = NULL;
+  entry_t *e = calloc(1, sizeof *e + key->len * sizeof(uint64_t));
+  if (e == NULL) return bp_dnnl_fail(ctx, BP_STATUS_OUT_OF_MEMORY, "onednn: no memory for a cache entry");
+  e->hash = h;
+  e->len = key->len;
+  memcpy(e->words, key->words, key->len * sizeof(uint64_t));
+  e->value.flags = flags;
+  BP_DNNL_TRY(ctx, make(ctx, arg, &pd), "creating a primitive descriptor");
+  const dnnl_memory_desc_t *smd = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+  e->value.scratch_size = smd ? dnnl_memory_desc_get_size(smd) : 0;
+  BP_DNNL_TRY(ctx, dnnl_primitive_create(&e->value.prim, pd), "creating a primitive");
+
+  if (!cacheable) {
+    entry_destroy(c->uncached);
+    c->uncached = e;
+  } else {
+    if (c->count >= c->capacity && c->tail) { /* evict the least recent */
+      entry_t *old = c->tail;
+      list_unlink(c, old);
+      bucket_remove(c, old);
+      entry_destroy(old);
+      c->count--;
+    }
+    entry_t **b = &c->buckets[h & (c->nbuckets - 1)];
+    e->next_in_bucket = *b;
+    *b = e;
+    list_push_front(c, e);
+    c->count++;
+  }
+  *out = &e->value;
+  e = NULL;
+done:
+  if (pd) dnnl_primitive_desc_destroy(pd);
+  free(e);
+  return status;
+}

@@ -1,0 +1,95 @@
+/* dnnl_matmul.c - `matmul` through oneDNN's matmul primitive.
+ *
+ * Kernel form: a [B..., M, K] @ b [B..., K, N] -> out [B..., M, N]; batch
+ * dims broadcast with stride 0 become size-1 dims (oneDNN's matmul
+ * broadcasts those). Strides go to the memory descriptors as they are, so
+ * transposed operands need no copy. K == 0 writes zeros. */
+#include <string.h>
+
+#include "dnnl_plugin.h"
+
+typedef struct mm_arg {
+  dnnl_memory_desc_t a, b, bias, out;
+  bool has_bias;
+} mm_arg_t;
+
+static dnnl_status_t mm_make(bp_dnnl_ctx_t *ctx, const void *varg, dnnl_primitive_desc_t *pd) {
+  const mm_arg_t *m = varg;
+  dnnl_matmul_desc_t desc;
+  dnnl_status_t s = dnnl_matmul_desc_init(&desc, &m->a, &m->b, m->has_bias ? &m->bias : NULL, &m->out);
+  if (s) return s;
+  dnnl_primitive_attr_t attr = NULL;
+  if ((s = dnnl_primitive_attr_create(&attr))) return s;
+  s = dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user);
+  if (!s) s = dnnl_primitive_desc_create(pd, &desc, attr, ctx->engine, NULL);
+  dnnl_primitive_attr_destroy(attr);
+  return s;
+}
+
+/* A matrix dim (the last two) may not be broadcast: oneDNN would read it as
+ * size 1. Such calls (rare: an expanded matrix) fall back. */
+static bool mm_supports(const bp_kernel_call_t *call) {
+  for (uint32_t i = 0; i < 3; ++i) {
+    const bp_tensor_desc_t *t = i < 2 ? call->inputs[i] : call->outputs[0];
+    if (t->ndim < 2 || t->ndim > BP_DNNL_MAX_DIMS) return false;
+    for (int32_t d = t->ndim - 2; d < t->ndim; ++d)
+      if (t->shape[d] > 1 && t->strides[d] == 0) return false;
+  }
+  return true;
+}
+
+void bp_dnnl_zero(const bp_tensor_desc_t *t) {
+  const size_t size = bp_abi_dtype_size(t->dtype);
+  int64_t idx[BP_DNNL_MAX_DIMS] = {0};
+  const int64_t n = bp_dnnl_numel(t);
+  char *base = bp_dnnl_ptr(t);
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t off = 0;
+    for (int32_t d = 0; d < t->ndim; ++d) off += idx[d] * t->strides[d];
+    memset(base + off * (int64_t)size, 0, size);
+    for (int32_t d = t->ndim - 1; d >= 0; --d) {
+      if (++idx[d] < t->shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+}
+
+static bp_status_t mm_kernel(const bp_kernel_call_t *call) {
+  bp_dnnl_ctx_t *ctx = call->plugin_ctx;
+  const bp_tensor_desc_t *a = call->inputs[0], *b = call->inputs[1], *out = call->outputs[0];
+  if (bp_dnnl_numel(out) == 0) return BP_STATUS_OK;
+  if (a->shape[a->ndim - 1] == 0) {
+    bp_dnnl_zero(out);
+    return BP_STATUS_OK;
+  }
+  mm_arg_t m = {.has_bias = false};
+  if (!bp_dnnl_md(&m.a, a, true) || !bp_dnnl_md(&m.b, b, true) || !bp_dnnl_md(&m.out, out, false))
+    return bp_dnnl_fail(ctx, BP_STATUS_UNSUPPORTED, "onednn matmul: no memory descriptor for these operands");
+  bp_dnnl_key_t key;
+  bp_dnnl_key_init(&key, "matmul", 0);
+  bp_dnnl_key_md(&key, &m.a);
+  bp_dnnl_key_md(&key, &m.b);
+  bp_dnnl_key_md(&key, &m.out);
+  bp_dnnl_args_t args = {0};
+  bp_dnnl_args_add(&args, DNNL_ARG_SRC, &m.a, bp_dnnl_ptr(a));
+  bp_dnnl_args_add(&args, DNNL_ARG_WEIGHTS, &m.b, bp_dnnl_ptr(b));
+  bp_dnnl_args_add(&args, DNNL_ARG_DST, &m.out, bp_dnnl_ptr(out));
+  const bp_dnnl_prim_t *p = NULL;
+  bp_dnnl_lock(ctx);
+  bp_status_t status = bp_dnnl_cache_get(ctx, &key, mm_make, &m, 0, &p);
+  if (!status) status = bp_dnnl_execute(ctx, p, &args, "matmul");
+  bp_dnnl_unlock(ctx);
+  return status;
+}
+
+bp_status_t bp_dnnl_matmul_register(bp_dnnl_ctx_t *ctx) {
+  static const bp_dtype_t sigs[3][3] = {{BP_DTYPE_F32, BP_DTYPE_F32, BP_DTYPE_F32},
+                                        {BP_DTYPE_BF16, BP_DTYPE_BF16, BP_DTYPE_BF16},
+                                        {BP_DTYPE_F16, BP_DTYPE_F16, BP_DTYPE_F16}};
+  for (int i = 0; i < 3; ++i) {
+    if (!(ctx->dtype_mask & BP_DTYPE_BIT(sigs[i][0]))) continue;
+    bp_status_t s = bp_dnnl_register(ctx->host, "matmul", sigs[i], 3, mm_kernel, mm_supports, NULL);
+    if (s) return s;
+  }
+  return BP_STATUS_OK;
+}

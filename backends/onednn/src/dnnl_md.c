@@ -1,0 +1,77 @@
+/* dnnl_md.c - Backplane tensor descriptors as oneDNN memory descriptors.
+ *
+ * A descriptor keeps its strides (oneDNN takes any non-negative strides on
+ * plain layouts); a broadcast dim (stride 0) becomes a size-1 dim, which is
+ * how oneDNN's binary and matmul broadcast. */
+#include <string.h>
+
+#include "dnnl_plugin.h"
+
+dnnl_data_type_t bp_dnnl_dtype(bp_dtype_t dtype) {
+  switch (dtype) {
+    case BP_DTYPE_F32: return dnnl_f32;
+    case BP_DTYPE_BF16: return dnnl_bf16;
+    case BP_DTYPE_F16: return dnnl_f16;
+    case BP_DTYPE_I32: return dnnl_s32;
+    case BP_DTYPE_I8: return dnnl_s8;
+    case BP_DTYPE_U8: return dnnl_u8;
+    default: return dnnl_data_type_undef;
+  }
+}
+
+void *bp_dnnl_ptr(const bp_tensor_desc_t *t) {
+  return t->data ? (char *)t->data + t->byte_offset : NULL;
+}
+
+int64_t bp_dnnl_numel(const bp_tensor_desc_t *t) {
+  int64_t n = 1;
+  for (int32_t d = 0; d < t->ndim; ++d) n *= t->shape[d];
+  return n;
+}
+
+bool bp_dnnl_has_bcast(const bp_tensor_desc_t *t) {
+  for (int32_t d = 0; d < t->ndim; ++d)
+    if (t->shape[d] > 1 && t->strides[d] == 0) return true;
+  return false;
+}
+
+bool bp_dnnl_md_raw(dnnl_memory_desc_t *md, int ndim, const int64_t *dims, const int64_t *strides,
+                    bp_dtype_t dtype) {
+  dnnl_data_type_t dt = bp_dnnl_dtype(dtype);
+  if (dt == dnnl_data_type_undef || ndim < 0 || ndim > BP_DNNL_MAX_DIMS) return false;
+  memset(md, 0, sizeof *md);
+  dnnl_dims_t d, s;
+  if (ndim == 0) { /* a scalar is a 1-element 1-D tensor to oneDNN */
+    d[0] = 1;
+    s[0] = 1;
+    return dnnl_memory_desc_init_by_strides(md, 1, d, dt, s) == dnnl_success;
+  }
+  for (int i = 0; i < ndim; ++i) {
+    d[i] = dims[i];
+    /* A size-1 dim's stride means nothing; give it a tidy one so layouts
+     * that differ only there share primitives and oneDNN sees plain ones. */
+    s[i] = strides[i];
+  }
+  for (int i = ndim - 1; i >= 0; --i) {
+    if (d[i] != 1) continue;
+    int64_t inner = 1;
+    for (int j = i + 1; j < ndim; ++j)
+      if (d[j] != 1 && s[j] * d[j] > inner) inner = s[j] * d[j];
+    s[i] = inner;
+  }
+  return dnnl_memory_desc_init_by_strides(md, ndim, d, dt, s) == dnnl_success;
+}
+
+bool bp_dnnl_md(dnnl_memory_desc_t *md, const bp_tensor_desc_t *t, bool bcast_to_one) {
+  if (t->ndim > BP_DNNL_MAX_DIMS) return false;
+  int64_t dims[BP_DNNL_MAX_DIMS], strides[BP_DNNL_MAX_DIMS];
+  for (int32_t d = 0; d < t->ndim; ++d) {
+    dims[d] = t->shape[d];
+    strides[d] = t->strides[d];
+    if (dims[d] > 1 && strides[d] == 0) {
+      if (!bcast_to_one) return false;
+      dims[d] = 1;
+    }
+  }
+  return bp_dnnl_md_raw(md, t->ndim, dims, strides, t->dtype);
+}

@@ -1,0 +1,188 @@
+/*
+ * dnnl_plugin.h - internals of the oneDNN backend (libbp_onednn.so).
+ *
+ * The plugin compiles against abi/ and oneDNN's C API (dnnl.h) only. Its
+ * one device, onednn:0, is the machine's CPU through a oneDNN CPU engine:
+ * device memory is host memory (host_addressable), copies are memcpy, and
+ * kernels run oneDNN primitives on one in-order stream.
+ *
+ * Threading: one mutex per plugin serializes the primitive cache and every
+ * execution (oneDNN already spreads one primitive over all cores; two
+ * primitives at once would only fight over them). Kernels therefore run to
+ * completion before they return; errors are reported at once, never
+ * deferred, and synchronize only waits on the stream (ABI-14 allows this).
+ *
+ * File map: dnnl_plugin.c (table, init, device), dnnl_memory.c (buffers,
+ * copies), dnnl_status.c (oneDNN status -> bp_status_t), dnnl_cache.c (the
+ * primitive LRU), dnnl_md.c (descriptors -> memory descriptors), one file
+ * per op family (dnnl_matmul.c, dnnl_binary.c, dnnl_eltwise.c,
+ * dnnl_reduce.c, dnnl_copy.c, dnnl_nn.c).
+ */
+#ifndef BP_ONEDNN_PLUGIN_H_
+#define BP_ONEDNN_PLUGIN_H_
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <dnnl.h>
+
+#include "backplane/bp_abi.h"
+
+#define BP_DNNL_MAX_DIMS 8 /* oneDNN's DNNL_MAX_NDIMS is 12; kernels take 8 */
+
+typedef struct bp_dnnl_cache bp_dnnl_cache_t;
+
+typedef struct bp_dnnl_ctx {
+  const bp_host_api_t *host;
+  dnnl_engine_t engine;
+  dnnl_stream_t stream;
+  pthread_mutex_t lock;  /* cache, scratchpad and every execution */
+  bp_dnnl_cache_t *cache;
+  void *scratch;         /* user scratchpad, grown on demand (under lock) */
+  size_t scratch_size;
+  int num_threads;       /* 0: oneDNN's (OpenMP's) default */
+  uint32_t dtype_mask;   /* f32, plus bf16/f16 where the probe passed */
+  uint64_t total_memory;
+  char cpu_name[96];
+} bp_dnnl_ctx_t;
+
+/* ---- errors (dnnl_status.c) ---- */
+
+/* Formats a message, hands it to host->set_error and returns status. */
+bp_status_t bp_dnnl_fail(const bp_dnnl_ctx_t *ctx, bp_status_t status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The one place oneDNN statuses become ours: OUT_OF_MEMORY for
+ * dnnl_out_of_memory, UNSUPPORTED for dnnl_unimplemented (the dispatcher
+ * falls back), INVALID_ARGUMENT for dnnl_invalid_arguments, else
+ * DEVICE_ERROR; the message names the call and oneDNN's status. */
+bp_status_t bp_dnnl_status(const bp_dnnl_ctx_t *ctx, dnnl_status_t s, const char *call,
+                           const char *what);
+
+/* Evaluates a oneDNN call; on failure sets `status` and jumps to `done`. */
+#define BP_DNNL_TRY(ctx, expr, what)                                      \
+  do {                                                                    \
+    dnnl_status_t bp_dnnl_s_ = (expr);                                    \
+    if (bp_dnnl_s_ != dnnl_success) {                                     \
+      status = bp_dnnl_status((ctx), bp_dnnl_s_, #expr, (what));          \
+      goto done;                                                          \
+    }                                                                     \
+  } while (0)
+
+void bp_dnnl_log(const bp_dnnl_ctx_t *ctx, bp_log_level_t level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- memory (dnnl_memory.c) ---- */
+
+bp_status_t bp_dnnl_buffer_alloc(void *ctx, uint32_t device, uint64_t size, void **out);
+void bp_dnnl_buffer_free(void *ctx, uint32_t device, void *buffer);
+bp_status_t bp_dnnl_copy_h2d(void *ctx, uint32_t device, void *dst, uint64_t dst_offset,
+                             const void *src, uint64_t size);
+bp_status_t bp_dnnl_copy_d2h(void *ctx, uint32_t device, void *dst, const void *src,
+                             uint64_t src_offset, uint64_t size);
+bp_status_t bp_dnnl_copy_d2d(void *ctx, uint32_t device, void *dst, uint64_t dst_offset,
+                             const void *src, uint64_t src_offset, uint64_t size);
+bp_status_t bp_dnnl_fill_bytes(void *ctx, uint32_t device, void *dst, uint64_t offset,
+                               uint64_t size, const void *pattern, uint32_t pattern_size);
+bp_status_t bp_dnnl_synchronize(void *ctx, uint32_t device);
+
+/* ---- the primitive cache (dnnl_cache.c) ---- */
+
+/* A cache key: the bytes of (op, algorithm, attributes, then dtype, dims and
+ * strides of each tensor). Build it with the bp_dnnl_key_* helpers. */
+typedef struct bp_dnnl_key {
+  uint32_t len; /* words used */
+  bool overflow;
+  uint64_t words[160];
+} bp_dnnl_key_t;
+
+void bp_dnnl_key_init(bp_dnnl_key_t *key, const char *op, uint32_t alg);
+void bp_dnnl_key_u64(bp_dnnl_key_t *key, uint64_t v);
+void bp_dnnl_key_f64(bp_dnnl_key_t *key, double v);
+void bp_dnnl_key_md(bp_dnnl_key_t *key, const dnnl_memory_desc_t *md);
+
+/* What the cache keeps per key: the primitive and what executing it needs. */
+typedef struct bp_dnnl_prim {
+  dnnl_primitive_t prim;
+  size_t scratch_size;
+  uint32_t flags; /* per op: e.g. which inputs were swapped */
+} bp_dnnl_prim_t;
+
+/* Creates the primitive for a (key, pd); called by bp_dnnl_cache_get on a
+ * miss. It owns pd only for the call. */
+typedef dnnl_status_t (*bp_dnnl_make_pd_fn)(bp_dnnl_ctx_t *ctx, const void *arg,
+                                            dnnl_primitive_desc_t *out_pd);
+
+/* Capacity 0 disables caching (every call builds and destroys its own). */
+bp_status_t bp_dnnl_cache_create(size_t capacity, bp_dnnl_cache_t **out);
+void bp_dnnl_cache_destroy(bp_dnnl_cache_t *cache);
+/* Looks key up (ctx->lock held); on a miss makes the primitive descriptor
+ * with make(ctx, arg), creates the primitive and inserts it, evicting the
+ * least recently used entry when full. *out stays valid until the lock is
+ * released. */
+bp_status_t bp_dnnl_cache_get(bp_dnnl_ctx_t *ctx, const bp_dnnl_key_t *key,
+                              bp_dnnl_make_pd_fn make, const void *arg, uint32_t flags,
+                              const bp_dnnl_prim_t **out);
+/* Hits, misses and entries, for tests and `bp bench`. */
+void bp_dnnl_cache_stats(const bp_dnnl_cache_t *cache, uint64_t *hits, uint64_t *misses,
+                         size_t *entries);
+
+/* ---- execution (dnnl_exec.c) ---- */
+
+/* Up to 8 (arg, memory desc, pointer) triples for one execution. */
+typedef struct bp_dnnl_args {
+  int n;
+  int arg[10];
+  const dnnl_memory_desc_t *md[10];
+  void *ptr[10];
+} bp_dnnl_args_t;
+
+void bp_dnnl_args_add(bp_dnnl_args_t *args, int arg, const dnnl_memory_desc_t *md, void *ptr);
+/* Executes p with args (plus the scratchpad) on the stream; ctx->lock held. */
+bp_status_t bp_dnnl_execute(bp_dnnl_ctx_t *ctx, const bp_dnnl_prim_t *p, const bp_dnnl_args_t *args,
+                            const char *what);
+/* Takes ctx->lock and applies the thread count for this thread. */
+void bp_dnnl_lock(bp_dnnl_ctx_t *ctx);
+void bp_dnnl_unlock(bp_dnnl_ctx_t *ctx);
+
+/* ---- memory descriptors (dnnl_md.c) ---- */
+
+dnnl_data_type_t bp_dnnl_dtype(bp_dtype_t dtype); /* dnnl_data_type_undef if none */
+/* The tensor's first element. */
+void *bp_dnnl_ptr(const bp_tensor_desc_t *t);
+/* A memory descriptor with t's dims and strides. Dims with stride 0 (a
+ * broadcast) become size 1 when bcast_to_one, else the call fails. */
+bool bp_dnnl_md(dnnl_memory_desc_t *md, const bp_tensor_desc_t *t, bool bcast_to_one);
+/* The same with explicit dims/strides (ndim <= BP_DNNL_MAX_DIMS). */
+bool bp_dnnl_md_raw(dnnl_memory_desc_t *md, int ndim, const int64_t *dims, const int64_t *strides,
+                    bp_dtype_t dtype);
+/* True when some dim of size > 1 has stride 0. */
+bool bp_dnnl_has_bcast(const bp_tensor_desc_t *t);
+int64_t bp_dnnl_numel(const bp_tensor_desc_t *t);
+/* Same dims and the same strides on every dim of size > 1. */
+bool bp_dnnl_same_layout(const dnnl_memory_desc_t *a, const dnnl_memory_desc_t *b);
+/* Zeros every element of t (all-zero bytes are 0 in every float dtype). */
+void bp_dnnl_zero(const bp_tensor_desc_t *t);
+/* dst = src through a cached reorder primitive (layout and dtype change);
+ * ctx->lock held. */
+bp_status_t bp_dnnl_reorder_locked(bp_dnnl_ctx_t *ctx, const dnnl_memory_desc_t *src, void *src_ptr,
+                                   const dnnl_memory_desc_t *dst, void *dst_ptr);
+
+/* ---- registration ---- */
+
+bp_status_t bp_dnnl_register(const bp_host_api_t *host, const char *op, const bp_dtype_t *dtypes,
+                             uint32_t n, bp_kernel_fn_t fn, bp_kernel_supports_fn_t supports,
+                             const void *kernel_data);
+/* Float dtypes the kernels take: f32 and those the probe admitted. */
+uint32_t bp_dnnl_float_mask(const bp_dnnl_ctx_t *ctx);
+
+bp_status_t bp_dnnl_matmul_register(bp_dnnl_ctx_t *ctx);
+bp_status_t bp_dnnl_binary_register(bp_dnnl_ctx_t *ctx);
+bp_status_t bp_dnnl_eltwise_register(bp_dnnl_ctx_t *ctx);
+bp_status_t bp_dnnl_reduce_register(bp_dnnl_ctx_t *ctx);
+bp_status_t bp_dnnl_copy_register(bp_dnnl_ctx_t *ctx);
+bp_status_t bp_dnnl_nn_register(bp_dnnl_ctx_t *ctx);
+
+#endif /* BP_ONEDNN_PLUGIN_H_ */
