@@ -321,17 +321,30 @@ void conf_abi_check(conf_worker_ctx_t *w, const conf_case_t *c, conf_result_t *r
       if (open_or_fail(&s, t, r)) props_struct_size(&s, (uint32_t)c->device, r);
       break;
     case CHK_DTYPES_BACKED: {
+      /* dtype_mask says which dtypes the device stores (ABI-16): each must
+       * survive a round trip through device memory at an odd offset. Kernels
+       * need not exist for them (ops on such tensors fall back). */
       if (!open_or_fail(&s, t, r)) break;
       bp_device_props_t p;
       if (!fresh_props(&s, (uint32_t)c->device, &p, r)) break;
+      uint32_t dev = (uint32_t)c->device;
       for (bp_dtype_t d = BP_DTYPE_BOOL; d < BP_DTYPE_COUNT_V1_0; ++d) {
         if (!(p.dtype_mask & BP_DTYPE_BIT(d))) continue;
-        bool backed = false;
-        for (uint32_t k = 0; k < s.host.num_kernels && !backed; ++k)
-          for (uint32_t i = 0; i < s.host.kernels[k].num_dtypes; ++i)
-            backed = backed || s.host.kernels[k].dtypes[i] == d;
-        if (!backed)
-          conf_fail(r, "dtype_mask claims %s but no kernel takes it (ABI-15)", conf_dtype_name(d));
+        uint64_t esize = bp_abi_dtype_size(d), n = 5, off = esize * 3;
+        unsigned char in[40], out[40];
+        for (uint64_t i = 0; i < n * esize; ++i) in[i] = (unsigned char)(d == BP_DTYPE_BOOL ? (i & 1) : 17 * i + 3);
+        void *buf = NULL;
+        bp_status_t st = s.api->buffer_alloc(s.ctx, dev, off + n * esize, &buf);
+        if (!st) st = s.api->copy_h2d(s.ctx, dev, buf, off, in, n * esize);
+        if (!st) st = s.api->copy_d2h(s.ctx, dev, out, buf, off, n * esize);
+        if (!st) st = s.api->synchronize(s.ctx, dev);
+        if (buf) s.api->buffer_free(s.ctx, dev, buf);
+        if (st)
+          conf_fail(r, "dtype_mask claims %s but storing it failed with %s (ABI-16)",
+                    conf_dtype_name(d), bp_status_name(st));
+        else if (memcmp(in, out, n * esize))
+          conf_fail(r, "dtype_mask claims %s but its data does not survive a round trip (ABI-16)",
+                    conf_dtype_name(d));
       }
       break;
     }

@@ -202,7 +202,14 @@ static bp_status_t dnnl_device_props(void *vctx, uint32_t device, bp_device_prop
   if (PROPS_HAS(props, total_memory)) props->total_memory = ctx->total_memory;
   if (PROPS_HAS(props, free_memory)) props->free_memory = free_bytes;
   if (PROPS_HAS(props, max_alloc_size)) props->max_alloc_size = ctx->total_memory;
-  if (PROPS_HAS(props, dtype_mask)) props->dtype_mask = ctx->dtype_mask;
+  /* Memory is host memory, so every dtype can be stored (and ops on any
+   * dtype fall back to ref:0 instead of failing to allocate); kernels exist
+   * only for ctx->dtype_mask (f32, and bf16/f16 where this CPU runs them). */
+  if (PROPS_HAS(props, dtype_mask)) {
+    uint32_t all = 0;
+    for (bp_dtype_t d = BP_DTYPE_BOOL; d < BP_DTYPE_COUNT_V1_0; ++d) all |= BP_DTYPE_BIT(d);
+    props->dtype_mask = all;
+  }
   if (PROPS_HAS(props, max_dims)) props->max_dims = BP_DNNL_MAX_DIMS;
   if (PROPS_HAS(props, host_addressable)) props->host_addressable = true;
   return BP_STATUS_OK;
