@@ -83,6 +83,33 @@ typedef struct bp_derivative {
 /* The formula of op_id, or NULL when the op has none (yet). */
 BP_HIDDEN const bp_derivative_t *bp_derivative_of(uint32_t op_id);
 
+/* The derivative table is one table in several files (one per op family,
+ * so families grow independently): each file defines an array of these and
+ * its length, listed in bp_derivatives.c's `tables`. */
+typedef struct bp_named_derivative {
+  uint32_t op_id;
+  bp_derivative_t d;
+} bp_named_derivative_t;
+
+#define BP_DERIVATIVE_IN(i) (1u << (i))
+#define BP_DERIVATIVE_OUT(k) (1u << (k))
+
+/* bp_derivatives.c: arithmetic, reductions, matmul, a few unary ops. */
+extern const bp_named_derivative_t bp_derivatives_core[];
+extern const size_t bp_derivatives_core_count;
+/* Further families: defined in bp_derivatives_<family>.c (weak: a family
+ * without its file yet has an empty table). */
+extern const bp_named_derivative_t bp_derivatives_elementwise[] __attribute__((weak));
+extern const size_t bp_derivatives_elementwise_count __attribute__((weak));
+extern const bp_named_derivative_t bp_derivatives_shape[] __attribute__((weak));
+extern const size_t bp_derivatives_shape_count __attribute__((weak));
+extern const bp_named_derivative_t bp_derivatives_reduce[] __attribute__((weak));
+extern const size_t bp_derivatives_reduce_count __attribute__((weak));
+extern const bp_named_derivative_t bp_derivatives_nn[] __attribute__((weak));
+extern const size_t bp_derivatives_nn_count __attribute__((weak));
+extern const bp_named_derivative_t bp_derivatives_train[] __attribute__((weak));
+extern const size_t bp_derivatives_train_count __attribute__((weak));
+
 /* Helpers for formulas (bp_derivatives.c). */
 /* Sums g over the dims it was broadcast along so it has the given shape. */
 BP_HIDDEN bp_status_t bp_grad_sum_to(bp_tensor_t *g, int32_t ndim, const int64_t *shape,

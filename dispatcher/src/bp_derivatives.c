@@ -269,15 +269,10 @@ static bp_status_t d_relu(const bp_grad_ctx_t *c, bp_tensor_t *const *g, bp_tens
 
 /* ---- the table ---- */
 
-typedef struct named_derivative {
-  uint32_t op_id;
-  bp_derivative_t d;
-} named_derivative_t;
+#define IN(i) BP_DERIVATIVE_IN(i)
+#define OUT(k) BP_DERIVATIVE_OUT(k)
 
-#define IN(i) (1u << (i))
-#define OUT(k) (1u << (k))
-
-static const named_derivative_t table[] = {
+const bp_named_derivative_t bp_derivatives_core[] = {
     {BP_OP_COPY, {0, 0, d_copy}},
     {BP_OP_ADD, {0, 0, d_add}},
     {BP_OP_SUB, {0, 0, d_sub}},
@@ -294,9 +289,28 @@ static const named_derivative_t table[] = {
     {BP_OP_SIGMOID, {0, OUT(0), d_sigmoid}},
     {BP_OP_RELU, {0, OUT(0), d_relu}},
 };
+const size_t bp_derivatives_core_count = sizeof(bp_derivatives_core) / sizeof(bp_derivatives_core[0]);
+
+/* Built once: op id -> formula, over every family's table. */
+static const bp_derivative_t *by_op[BP_OP_COUNT];
+static pthread_once_t by_op_once = PTHREAD_ONCE_INIT;
+
+static void add_table(const bp_named_derivative_t *t, const size_t *count) {
+  if (!t || !count) return;
+  for (size_t i = 0; i < *count; ++i)
+    if (t[i].op_id < BP_OP_COUNT && !by_op[t[i].op_id]) by_op[t[i].op_id] = &t[i].d;
+}
+
+static void build_index(void) {
+  add_table(bp_derivatives_core, &bp_derivatives_core_count);
+  add_table(bp_derivatives_elementwise, &bp_derivatives_elementwise_count);
+  add_table(bp_derivatives_shape, &bp_derivatives_shape_count);
+  add_table(bp_derivatives_reduce, &bp_derivatives_reduce_count);
+  add_table(bp_derivatives_nn, &bp_derivatives_nn_count);
+  add_table(bp_derivatives_train, &bp_derivatives_train_count);
+}
 
 const bp_derivative_t *bp_derivative_of(uint32_t op_id) {
-  for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); ++i)
-    if (table[i].op_id == op_id) return &table[i].d;
-  return NULL;
+  pthread_once(&by_op_once, build_index);
+  return op_id < BP_OP_COUNT ? by_op[op_id] : NULL;
 }
