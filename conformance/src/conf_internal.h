@@ -28,7 +28,7 @@
 
 #define CONF_MAX_TARGETS 32
 #define CONF_MAX_DEVICES 16
-#define CONF_MAX_SIG 4
+#define CONF_MAX_SIG 8
 #define CONF_MAX_DIMS 8
 
 /* ---- options (conf_options.c) ---- */
