@@ -25,6 +25,8 @@
 #define AL4(n, a, b, c, d) {n, 'I', 0, 4, {a, b, c, d}}
 
 #define Q TIER_QF
+/* torch's integer convolutions take dilation only in i64 */
+#define SMALL_INTS (BP_DTYPE_BIT(BP_DTYPE_U8) | BP_DTYPE_BIT(BP_DTYPE_I8) | BP_DTYPE_BIT(BP_DTYPE_I32))
 #define VARIANTS(a) .variants = a, .num_variants = sizeof(a) / sizeof((a)[0])
 
 /* ---- elementwise ---- */
@@ -171,11 +173,12 @@ static const conf_variant_t v_conv1d[] = {
     CONV1("basic", S3(2, 4, 11), S3(6, 4, 3), S1(6), 12),
     CONV1("stride", S3(2, 4, 11), S3(6, 4, 3), S1(6), 12, .attrs = {AL1("stride", 2)}),
     CONV1("padding", S3(2, 4, 11), S3(6, 4, 3), S1(6), 12, .attrs = {AL1("padding", 2)}),
-    CONV1("dilation", S3(2, 4, 11), S3(6, 4, 3), S1(6), 12, .attrs = {AL1("dilation", 2)}),
+    CONV1("dilation", S3(2, 4, 11), S3(6, 4, 3), S1(6), 12, .attrs = {AL1("dilation", 2)},
+          .skip_mask = SMALL_INTS),
     CONV1("groups", S3(2, 4, 11), S3(6, 2, 3), S1(6), 6, .attrs = {AI("groups", 2)}),
     CONV1("padding_same", S3(2, 4, 11), S3(6, 4, 4), S1(6), 16, .attrs = {AB("padding_same", 1)}),
     CONV1("no_bias", S3(2, 4, 11), S3(6, 4, 3), S1(6), 12, .attrs = {AB("has_bias", 0)}),
-    CONV1("transposed", S3(2, 11, 4), S3(6, 4, 3), S1(6), 12, .lay = {LAY_TRANSPOSED}),
+    CONV1("transposed", S3(2, 4, 11), S3(6, 4, 3), S1(6), 12, .lay = {LAY_TRANSPOSED}),
     CONV1("out_gapped", S3(2, 4, 11), S3(6, 4, 3), S1(6), 12, .out_lay = OUT_GAPPED),
     CONV1("empty", S3(0, 4, 11), S3(6, 4, 3), S1(6), 12),
 };
@@ -183,14 +186,15 @@ static const conf_variant_t v_conv2d[] = {
     CONV1("basic", S4(2, 3, 9, 10), S4(4, 3, 3, 3), S1(4), 27),
     CONV1("stride", S4(2, 3, 9, 10), S4(4, 3, 3, 3), S1(4), 27, .attrs = {AL2("stride", 2, 1)}),
     CONV1("padding", S4(2, 3, 9, 10), S4(4, 3, 3, 3), S1(4), 27, .attrs = {AL2("padding", 1, 2)}),
-    CONV1("dilation", S4(2, 3, 9, 10), S4(4, 3, 3, 3), S1(4), 27, .attrs = {AL1("dilation", 2)}),
+    CONV1("dilation", S4(2, 3, 9, 10), S4(4, 3, 3, 3), S1(4), 27, .attrs = {AL1("dilation", 2)},
+          .skip_mask = SMALL_INTS),
     CONV1("groups", S4(2, 4, 9, 10), S4(6, 2, 3, 3), S1(6), 18, .attrs = {AI("groups", 2)}),
     CONV1("depthwise", S4(2, 4, 9, 10), S4(4, 1, 3, 3), S1(4), 9, .attrs = {AI("groups", 4)}),
     CONV1("padding_same", S4(2, 3, 9, 10), S4(4, 3, 2, 3), S1(4), 18,
           .attrs = {AB("padding_same", 1)}),
     CONV1("pointwise", S4(2, 3, 9, 10), S4(4, 3, 1, 1), S1(4), 3),
     CONV1("no_bias", S4(2, 3, 9, 10), S4(4, 3, 3, 3), S1(4), 27, .attrs = {AB("has_bias", 0)}),
-    CONV1("transposed", S4(2, 3, 10, 9), S4(4, 3, 3, 3), S1(4), 27, .lay = {LAY_TRANSPOSED}),
+    CONV1("transposed", S4(2, 3, 9, 10), S4(4, 3, 3, 3), S1(4), 27, .lay = {LAY_TRANSPOSED}),
     CONV1("sliced", S4(2, 3, 9, 10), S4(4, 3, 3, 3), S1(4), 27, .lay = {LAY_SLICED, LAY_SLICED}),
     CONV1("out_gapped", S4(2, 3, 9, 10), S4(4, 3, 3, 3), S1(4), 27, .out_lay = OUT_GAPPED),
     CONV1("large", S4(2, 16, 17, 17), S4(8, 16, 3, 3), S1(8), 144),
@@ -205,7 +209,7 @@ static const conf_variant_t v_conv_transpose2d[] = {
     CONV1("groups", S4(2, 4, 5, 6), S4(4, 2, 3, 3), S1(4), 18, .attrs = {AI("groups", 2)}),
     CONV1("dilation", S4(2, 4, 5, 6), S4(4, 3, 3, 3), S1(3), 36, .attrs = {AL1("dilation", 2)}),
     CONV1("no_bias", S4(2, 4, 5, 6), S4(4, 3, 3, 3), S1(3), 36, .attrs = {AB("has_bias", 0)}),
-    CONV1("transposed", S4(2, 4, 6, 5), S4(4, 3, 3, 3), S1(3), 36, .lay = {LAY_TRANSPOSED}),
+    CONV1("transposed", S4(2, 4, 5, 6), S4(4, 3, 3, 3), S1(3), 36, .lay = {LAY_TRANSPOSED}),
     CONV1("out_gapped", S4(2, 4, 5, 6), S4(4, 3, 3, 3), S1(3), 36, .out_lay = OUT_GAPPED),
 };
 #define POOL(nm, kk, ...) {.name = nm, .tiers = Q, .in = {S4(2, 3, 9, 10)}, .k = kk, __VA_ARGS__}
@@ -291,7 +295,7 @@ static const conf_variant_t v_embedding[] = {
     {.name = "scalar", .tiers = Q, .in = {S2(10, 4), S0}, .hi = {0, 10}},
     {.name = "padding_idx", .tiers = Q, .in = {S2(10, 4), S2(3, 5)}, .hi = {0, 10},
      .attrs = {AB("has_padding_idx", 1), AI("padding_idx", 2)}},
-    {.name = "transposed", .tiers = Q, .in = {S2(4, 10), S2(3, 5)}, .hi = {0, 10},
+    {.name = "transposed", .tiers = Q, .in = {S2(10, 4), S2(3, 5)}, .hi = {0, 10},
      .lay = {LAY_TRANSPOSED, LAY_TRANSPOSED}},
     {.name = "out_gapped", .tiers = Q, .in = {S2(10, 4), S2(3, 5)}, .hi = {0, 10},
      .out_lay = OUT_GAPPED},
@@ -303,7 +307,7 @@ static const conf_variant_t v_gather[] = {
     {.name = "smaller_index", .tiers = Q, .in = {S2(5, 7), S2(3, 4)}, .hi = {0, 5}},
     {.name = "neg_dim", .tiers = Q, .in = {S3(3, 4, 5), S3(2, 3, 6)}, .hi = {0, 5},
      .attrs = {AI("dim", -1)}},
-    {.name = "transposed", .tiers = Q, .in = {S2(7, 5), S2(4, 7)}, .hi = {0, 5},
+    {.name = "transposed", .tiers = Q, .in = {S2(5, 7), S2(4, 7)}, .hi = {0, 5},
      .lay = {LAY_TRANSPOSED, LAY_TRANSPOSED}},
     {.name = "out_gapped", .tiers = Q, .in = {S2(5, 7), S2(4, 7)}, .hi = {0, 5}, .out_lay = OUT_GAPPED},
     {.name = "empty", .tiers = Q, .in = {S2(5, 7), S2(0, 7)}, .hi = {0, 5}},
@@ -315,7 +319,7 @@ static const conf_variant_t v_scatter_add[] = {
     {.name = "larger_src", .tiers = Q, .in = {S2(5, 7), S2(3, 4), S2(6, 8)}, .hi = {0, 5}, .k = 4},
     {.name = "many_duplicates", .tiers = Q, .in = {S2(2, 7), S2(9, 7), S2(9, 7)}, .hi = {0, 2},
      .k = 10},
-    {.name = "transposed", .tiers = Q, .in = {S2(7, 5), S2(4, 7), S2(7, 4)}, .hi = {0, 5}, .k = 5,
+    {.name = "transposed", .tiers = Q, .in = {S2(5, 7), S2(4, 7), S2(4, 7)}, .hi = {0, 5}, .k = 5,
      .lay = {LAY_TRANSPOSED, LAY_TRANSPOSED, LAY_TRANSPOSED}},
     {.name = "out_gapped", .tiers = Q, .in = {S2(5, 7), S2(4, 7), S2(4, 7)}, .hi = {0, 5}, .k = 5,
      .out_lay = OUT_GAPPED},
@@ -325,7 +329,7 @@ static const conf_variant_t v_index_select[] = {
     {.name = "dim1_repeats", .tiers = Q, .in = {S2(5, 7), S1(9)}, .hi = {0, 7}, .attrs = {AI("dim", 1)}},
     {.name = "scalar_index", .tiers = Q, .in = {S2(5, 7), S0}, .hi = {0, 5}},
     {.name = "neg_dim", .tiers = Q, .in = {S3(3, 4, 5), S1(6)}, .hi = {0, 5}, .attrs = {AI("dim", -1)}},
-    {.name = "transposed", .tiers = Q, .in = {S2(7, 5), S1(4)}, .hi = {0, 5}, .lay = {LAY_TRANSPOSED}},
+    {.name = "transposed", .tiers = Q, .in = {S2(5, 7), S1(4)}, .hi = {0, 5}, .lay = {LAY_TRANSPOSED}},
     {.name = "out_gapped", .tiers = Q, .in = {S2(5, 7), S1(4)}, .hi = {0, 5}, .out_lay = OUT_GAPPED},
     {.name = "empty_index", .tiers = Q, .in = {S2(5, 7), S1(0)}, .hi = {0, 5}},
 };

@@ -290,6 +290,7 @@ bool conf_variant_applies(const conf_op_info_t *op, const bp_dtype_t *sig,
     return false;
   if (v->only == ONLY_FLOAT && !conf_dtype_is_float(first)) return false;
   if (v->only == ONLY_INT && conf_dtype_is_float(first)) return false;
+  if (first < 32 && (v->skip_mask & BP_DTYPE_BIT(first))) return false;
   if (v->int_slot && conf_dtype_is_float(sig[v->int_slot - 1])) return false;
   if (v->float_slot && !conf_dtype_is_float(sig[v->float_slot - 1])) return false;
   if (!attrs_known(op, v->attrs, CONF_MAX_ATTR_SPECS)) return false;

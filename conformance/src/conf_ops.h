@@ -113,6 +113,7 @@ typedef struct conf_variant {
   conf_attr_spec_t attrs[CONF_MAX_ATTR_SPECS];
   int64_t k;                 /* terms per output element (tolerance); 0 = derived */
   uint8_t only;              /* ONLY_FLOAT / ONLY_INT: by the first slot's dtype */
+  uint32_t skip_mask;        /* BP_DTYPE_BIT()s of first-slot dtypes the case is not for */
   int8_t int_slot;           /* slot+1 that must hold an integer dtype (0: none) */
   int8_t float_slot;         /* slot+1 that must hold a float dtype (0: none) */
 } conf_variant_t;
