@@ -4,13 +4,15 @@
 #   build:      build-essential cmake ninja-build pkg-config
 #   tests:      libcriterion-dev (unit tests), python3 (JSON checks),
 #               python3-torch and python3-numpy (the PyTorch oracle of the reference)
-#   benchmarks: libtorch-dev (the libtorch anchor of `bp bench dispatch`)
+#   benchmarks: libtorch-dev (the libtorch anchor of `bp bench dispatch`),
+#               libopenblas-dev (the matmul anchor of `bp bench ops`)
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
   libcriterion-dev python3 python3-torch python3-numpy
   libtorch-dev
+  libopenblas-dev
 )
 
 if [ "$(id -u)" -ne 0 ]; then

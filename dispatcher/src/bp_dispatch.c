@@ -497,6 +497,16 @@ bp_status_t bp_dispatch(uint32_t op_id, uint32_t num_inputs, bp_tensor_t *const 
     bp_plugin_error_take();
     goto fallback;
   }
+  if (status == BP_STATUS_INVALID_ARGUMENT) {
+    /* A kernel's check of tensor data (an index out of range, an integer
+     * division by zero) is the caller's error, not the device's. */
+    const char *msg = bp_plugin_error_take();
+    release_new_outputs(def, outs, allocated);
+    char prefix[64];
+    snprintf(prefix, sizeof(prefix), "bp_%s:", def->name);
+    if (!strncmp(msg, prefix, strlen(prefix))) return bp_fail(status, "%s", msg);
+    return bp_fail(status, "bp_%s: %s", def->name, *msg ? msg : "invalid argument (from the kernel)");
+  }
   if (status != BP_STATUS_OK) {
     const char *msg = bp_plugin_error_take();
     char s[256];

@@ -120,6 +120,35 @@ static bool is_plugin_file_name(const char *name) {
   return n > strlen("libbp_.so") && !strncmp(name, "libbp_", 6) && !strcmp(name + n - 3, ".so");
 }
 
+/* BP_PLUGINS filters the plugins found in folders (not bp_plugin_load):
+ * unset or empty loads all; "none" loads none; otherwise a comma-separated
+ * list of names to load, or of "-name" entries to skip (docs/devices.md). */
+static bool plugin_allowed(const char *file_name) {
+  const char *filter = getenv("BP_PLUGINS");
+  if (!filter || !*filter) return true;
+  if (!strcmp(filter, "none")) return false;
+  char name[64];
+  size_t n = strlen(file_name) - strlen("libbp_") - strlen(".so");
+  snprintf(name, sizeof(name), "%.*s", (int)n, file_name + strlen("libbp_"));
+  bool any_allow = false, allowed = false;
+  const char *p = filter;
+  while (*p) {
+    size_t len = strcspn(p, ",");
+    bool deny = *p == '-';
+    const char *entry = deny ? p + 1 : p;
+    size_t elen = deny ? len - 1 : len;
+    bool match = elen == strlen(name) && !strncmp(entry, name, elen);
+    if (deny && match) return false;
+    if (!deny) {
+      any_allow = true;
+      allowed = allowed || match;
+    }
+    p += len;
+    if (*p == ',') ++p;
+  }
+  return !any_allow || allowed;
+}
+
 static void scan_folder(bp_runtime_t *rt, const char *folder) {
   DIR *dir = opendir(folder);
   if (!dir) {
@@ -131,6 +160,11 @@ static void scan_folder(bp_runtime_t *rt, const char *folder) {
   struct dirent *entry;
   while ((entry = readdir(dir)) != NULL) {
     if (!is_plugin_file_name(entry->d_name)) continue;
+    if (!plugin_allowed(entry->d_name)) {
+      bp_log(BP_LOG_INFO, "plugin %s/%s skipped: BP_PLUGINS=%s", folder, entry->d_name,
+             getenv("BP_PLUGINS"));
+      continue;
+    }
     if (count == capacity) {
       capacity = capacity ? capacity * 2 : 8;
       char **grown = realloc(names, sizeof(char *) * capacity);

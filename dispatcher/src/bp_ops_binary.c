@@ -3,6 +3,7 @@
 
 #include "bp_op_catalog.h"
 #include "bp_op_util.h"
+#include "bp_op_util_binary.h"
 
 /* ---- add, sub, mul, div ---- */
 
@@ -15,7 +16,21 @@ static bp_status_t infer_binary(const bp_op_def_t *def, bp_tensor_t *const *in,
   if (status) return status;
   bp_dtype_t dt = bp_result_type(2, in);
   bool is_add = def == bp_op_def(BP_OP_ADD), is_sub = def == bp_op_def(BP_OP_SUB);
-  if (def == bp_op_def(BP_OP_DIV) && !bp_dtype_is_float(dt)) dt = BP_DTYPE_F32;
+  if (def == bp_op_def(BP_OP_DIV)) {
+    int64_t mode = attrs[0].value.i;
+    if (mode < 0 || mode > 2)
+      return bp_fail(BP_STATUS_INVALID_ARGUMENT,
+                     "bp_div: rounding_mode %lld is not 0 (none), 1 (trunc) or 2 (floor)",
+                     (long long)mode);
+    /* True division of integers gives the default float dtype; with a
+     * rounding mode integers stay integers (torch.div). */
+    if (mode == 0 && !bp_dtype_is_float(dt)) dt = BP_DTYPE_F32;
+    if (mode != 0 && dt == BP_DTYPE_BOOL)
+      return bp_fail(BP_STATUS_INVALID_ARGUMENT,
+                     "bp_div: rounding_mode %s is not supported for bool tensors (expected a "
+                     "numeric dtype; cast to an integer dtype first)",
+                     mode == 1 ? "trunc" : "floor");
+  }
   if (is_sub && dt == BP_DTYPE_BOOL)
     return bp_fail(BP_STATUS_INVALID_ARGUMENT,
                    "bp_sub: subtracting bool tensors is not supported (expected a "
@@ -31,21 +46,18 @@ static bp_status_t infer_binary(const bp_op_def_t *def, bp_tensor_t *const *in,
                      "bp_add: alpha must be 1 for bool tensors (got %g)", alpha);
   }
   plan->input_dtypes[0] = plan->input_dtypes[1] = plan->output_dtypes[0] = dt;
-  /* A half-precision result with an operand of another dtype (a scalar or
-   * a 0-dim tensor): compute in f32 and round once, so the other operand
-   * is not rounded to f16 first (PyTorch's opmath). */
-  if ((dt == BP_DTYPE_F16 || dt == BP_DTYPE_BF16) &&
-      (in[0]->dtype != dt || in[1]->dtype != dt)) {
-    plan->input_dtypes[0] = plan->input_dtypes[1] = BP_DTYPE_F32;
-    plan->kernel_output_dtypes[0] = BP_DTYPE_F32;
-  }
+  bp_binary_half_opmath(in, dt, plan);
   return BP_STATUS_OK;
 }
 static bool sig_add(const bp_dtype_t *d) { return bp_dtype_is_valid(d[0]) && bp_dtypes_all_same(d, 3); }
 static bool sig_sub(const bp_dtype_t *d) {
   return bp_dtype_is_valid(d[0]) && d[0] != BP_DTYPE_BOOL && bp_dtypes_all_same(d, 3);
 }
-static bool sig_div(const bp_dtype_t *d) { return bp_dtype_is_float(d[0]) && bp_dtypes_all_same(d, 3); }
+/* Integer kernels serve rounding_mode trunc and floor only (infer sends
+ * integers to f32 for true division). */
+static bool sig_div(const bp_dtype_t *d) {
+  return bp_dtype_is_valid(d[0]) && d[0] != BP_DTYPE_BOOL && bp_dtypes_all_same(d, 3);
+}
 
 
 #define ALPHA_ATTR {"alpha", BP_ATTR_FLOAT, 1.0, 0, false, 0, "multiplier of b"}
@@ -69,8 +81,15 @@ const bp_op_def_t bp_op_def_mul = {
     .infer = infer_binary, .signature_ok = sig_add};
 
 const bp_op_def_t bp_op_def_div = {
-    .name = "div", .summary = "out = a / b, true division (torch.div).",
-    .dtype_rule = "result_type(a, b); integers give f32", .num_inputs = 2, .num_outputs = 1,
-    .differentiable = true, .form = BP_FORM_ELEMENTWISE, .slot_names = {"a", "b", "out"},
-    .num_attrs = 0, .infer = infer_binary, .signature_ok = sig_div};
+    .name = "div",
+    .summary = "out = a / b: true division, or rounded toward zero or down (torch.div).",
+    .dtype_rule = "result_type(a, b); integers give f32 for true division and stay integers "
+                  "with a rounding mode (integer division by zero is an error); not bool with "
+                  "a rounding mode",
+    .num_inputs = 2, .num_outputs = 1, .differentiable = true, .form = BP_FORM_ELEMENTWISE,
+    .slot_names = {"a", "b", "out"}, .num_attrs = 1,
+    .attrs = {{"rounding_mode", BP_ATTR_INT, 0.0, 0, false, 0,
+               "0 none (true division), 1 trunc (toward zero), 2 floor "
+               "(toward -inf, Python's //)"}},
+    .infer = infer_binary, .signature_ok = sig_div};
 

@@ -66,26 +66,83 @@
   X(ISNAN, "isnan", isnan) \
   X(ISINF, "isinf", isinf)
 
-/* ---- binary elementwise (bp_ops_binary.c) ---- */
+/* ---- binary elementwise (bp_ops_binary.c, bp_ops_binary2.c) ---- */
 #define BP_OPS_BINARY(X) \
   X(ADD, "add", add)      \
   X(SUB, "sub", sub)      \
   X(MUL, "mul", mul)      \
-  X(DIV, "div", div)
+  X(DIV, "div", div)      \
+  X(REMAINDER, "remainder", remainder) \
+  X(POW, "pow", pow)      \
+  X(MAXIMUM, "maximum", maximum) \
+  X(MINIMUM, "minimum", minimum) \
+  X(ATAN2, "atan2", atan2) \
+  X(EQ, "eq", eq)         \
+  X(NE, "ne", ne)         \
+  X(LT, "lt", lt)         \
+  X(LE, "le", le)         \
+  X(GT, "gt", gt)         \
+  X(GE, "ge", ge)         \
+  X(LOGICAL_AND, "logical_and", logical_and) \
+  X(LOGICAL_OR, "logical_or", logical_or) \
+  X(LOGICAL_XOR, "logical_xor", logical_xor) \
+  X(BITWISE_AND, "bitwise_and", bitwise_and) \
+  X(BITWISE_OR, "bitwise_or", bitwise_or) \
+  X(BITWISE_XOR, "bitwise_xor", bitwise_xor)
 
-/* ---- reductions (bp_ops_reduce.c) ---- */
-#define BP_OPS_REDUCE(X) \
-  X(SUM, "sum", sum)
+/* ---- reductions (bp_ops_reduce.c, bp_ops_reduce2.c, bp_ops_reduce_scan.c) ---- */
+#define BP_OPS_REDUCE(X)          \
+  X(SUM, "sum", sum)                \
+  X(MEAN, "mean", mean)             \
+  X(PROD, "prod", prod)             \
+  X(AMAX, "amax", amax)             \
+  X(AMIN, "amin", amin)             \
+  X(MAX, "max", max)                \
+  X(MIN, "min", min)                \
+  X(ARGMAX, "argmax", argmax)       \
+  X(ARGMIN, "argmin", argmin)       \
+  X(VAR, "var", var)                \
+  X(STD, "std", std)                \
+  X(NORM, "norm", norm)             \
+  X(LOGSUMEXP, "logsumexp", logsumexp) \
+  X(ALL, "all", all)                \
+  X(ANY, "any", any)                \
+  X(CUMSUM, "cumsum", cumsum)       \
+  X(CUMPROD, "cumprod", cumprod)
 
 /* ---- linear algebra (bp_ops_linalg.c) ---- */
 #define BP_OPS_LINALG(X) \
-  X(MATMUL, "matmul", matmul)
+  X(MATMUL, "matmul", matmul) \
+  X(BMM, "bmm", bmm)
 
 /* ---- neural network: convolution, pooling, linear (bp_ops_nn.c) ---- */
-#define BP_OPS_NN(X)
+#define BP_OPS_NN(X)                                     \
+  X(LINEAR, "linear", linear)                            \
+  X(CONV1D, "conv1d", conv1d)                            \
+  X(CONV2D, "conv2d", conv2d)                            \
+  X(CONV_TRANSPOSE2D, "conv_transpose2d", conv_transpose2d) \
+  X(MAX_POOL2D, "max_pool2d", max_pool2d)                \
+  X(AVG_POOL2D, "avg_pool2d", avg_pool2d)                \
+  X(ADAPTIVE_AVG_POOL2D, "adaptive_avg_pool2d", adaptive_avg_pool2d)
 
 /* ---- neural network: norms, softmax, indexing, losses, attention (bp_ops_nn2.c) ---- */
-#define BP_OPS_NN2(X)
+#define BP_OPS_NN2(X) \
+  X(BATCH_NORM, "batch_norm", batch_norm) \
+  X(LAYER_NORM, "layer_norm", layer_norm) \
+  X(GROUP_NORM, "group_norm", group_norm) \
+  X(RMS_NORM, "rms_norm", rms_norm) \
+  X(SOFTMAX, "softmax", softmax) \
+  X(LOG_SOFTMAX, "log_softmax", log_softmax) \
+  X(EMBEDDING, "embedding", embedding) \
+  X(GATHER, "gather", gather) \
+  X(SCATTER_ADD, "scatter_add", scatter_add) \
+  X(INDEX_SELECT, "index_select", index_select) \
+  X(ONE_HOT, "one_hot", one_hot) \
+  X(NLL_LOSS, "nll_loss", nll_loss) \
+  X(CROSS_ENTROPY, "cross_entropy", cross_entropy) \
+  X(MSE_LOSS, "mse_loss", mse_loss) \
+  X(BCE_WITH_LOGITS, "binary_cross_entropy_with_logits", binary_cross_entropy_with_logits) \
+  X(SDPA, "scaled_dot_product_attention", scaled_dot_product_attention)
 
 /* ---- random numbers (bp_ops_random.c) ---- */
 #define BP_OPS_RANDOM(X)         \

@@ -67,3 +67,32 @@ const bp_op_def_t bp_op_def_matmul = {
     .dtype_rule = "a and b the same dtype, not bool", .num_inputs = 2, .num_outputs = 1,
     .differentiable = true, .form = BP_FORM_MATMUL, .slot_names = {"a", "b", "out"},
     .num_attrs = 0, .infer = infer_matmul, .signature_ok = sig_matmul};
+
+/* ---- bmm ---- */
+
+static bp_status_t infer_bmm(const bp_op_def_t *def, bp_tensor_t *const *in, bp_attr_t *attrs,
+                             bp_tensor_t *const *out, bp_op_plan_t *plan) {
+  const bp_tensor_t *a = in[0], *b = in[1];
+  char bufa[256], bufb[256];
+  if (a->ndim != 3 || b->ndim != 3)
+    return bp_fail(BP_STATUS_INVALID_ARGUMENT, "bp_bmm: a and b must be 3-D, got %s and %s",
+                   bp_format_shape(bufa, sizeof(bufa), a->ndim, a->shape),
+                   bp_format_shape(bufb, sizeof(bufb), b->ndim, b->shape));
+  if (a->shape[0] != b->shape[0] || a->shape[2] != b->shape[1])
+    return bp_fail(BP_STATUS_INVALID_ARGUMENT,
+                   "bp_bmm: shapes %s and %s do not match (expected [B, M, K] and [B, K, N], "
+                   "no broadcasting)",
+                   bp_format_shape(bufa, sizeof(bufa), a->ndim, a->shape),
+                   bp_format_shape(bufb, sizeof(bufb), b->ndim, b->shape));
+  bp_status_t st = infer_matmul(def, in, attrs, out, plan);
+  if (st == BP_STATUS_OK) return st;
+  /* infer_matmul names matmul; say bmm. */
+  return bp_fail(st, "bp_bmm: a is %s and b is %s (expected the same dtype, not bool)",
+                 bp_dtype_name(a->dtype), bp_dtype_name(b->dtype));
+}
+
+const bp_op_def_t bp_op_def_bmm = {
+    .name = "bmm", .summary = "Batched matrix product of 3-D tensors, no broadcasting (torch.bmm).",
+    .dtype_rule = "a and b the same dtype, not bool", .num_inputs = 2, .num_outputs = 1,
+    .differentiable = true, .form = BP_FORM_MATMUL, .slot_names = {"a", "b", "out"},
+    .num_attrs = 0, .infer = infer_bmm, .signature_ok = sig_matmul};

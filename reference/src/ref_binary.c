@@ -1,4 +1,5 @@
-/* ref_binary.c - the elementwise ops add, sub, mul and div.
+/* ref_binary.c - the elementwise ops add, sub and mul (div, with its
+ * rounding modes, is in ref_binary2.c).
  *
  * Inputs arrive broadcast to the output's shape (stride 0 where broadcast).
  * Integers compute in uint64_t and truncate to their width, so overflow wraps
@@ -91,11 +92,6 @@ REF_ROW(mul_f16, uint16_t, bp_ref_f32_to_f16(F16(x) * F16(y)))
 REF_ROW(mul_bf16, uint16_t, bp_ref_f32_to_bf16(BF16(x) * BF16(y)))
 REF_ROW(mul_f32, float, x * y)
 REF_ROW(mul_f64, double, x * y)
-/* div: IEEE true division */
-REF_ROW(div_f16, uint16_t, bp_ref_f32_to_f16(F16(x) / F16(y)))
-REF_ROW(div_bf16, uint16_t, bp_ref_f32_to_bf16(BF16(x) / BF16(y)))
-REF_ROW(div_f32, float, x / y)
-REF_ROW(div_f64, double, x / y)
 
 #undef F16
 #undef BF16
@@ -117,8 +113,6 @@ static const ref_binary_impl_t binary_impls[] = {
     {"mul", BP_DTYPE_I64, false, mul_i64},   {"mul", BP_DTYPE_F16, false, mul_f16},
     {"mul", BP_DTYPE_BF16, false, mul_bf16}, {"mul", BP_DTYPE_F32, false, mul_f32},
     {"mul", BP_DTYPE_F64, false, mul_f64},
-    {"div", BP_DTYPE_F16, false, div_f16},   {"div", BP_DTYPE_BF16, false, div_bf16},
-    {"div", BP_DTYPE_F32, false, div_f32},   {"div", BP_DTYPE_F64, false, div_f64},
 };
 
 /* (T, T, T) for each dtype, indexed by dtype. */

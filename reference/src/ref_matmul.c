@@ -1,16 +1,18 @@
 /* ref_matmul.c - the `matmul` op: out[..., M, N] = a[..., M, K] @ b[..., K, N].
  *
- * Batch dims arrive broadcast (stride 0 where broadcast). Each matrix is
- * computed in i-k-j order into a row of N accumulators (one heap buffer per
- * call): double for every float dtype (the oracle wants accuracy; the result
- * is rounded once), uint64_t with wraparound for the integers. K == 0 gives
- * zeros. */
+ * Batch dims arrive broadcast (stride 0 where broadcast). f32 goes through
+ * the shared cache-blocked GEMM (ref_nn_gemm.h; f32 accumulation, as torch).
+ * The other dtypes compute each matrix in i-k-j order into a row of N
+ * accumulators (one heap buffer per call): double for f64, f16 and bf16 (the
+ * result is rounded once), uint64_t with wraparound for the integers. K == 0
+ * gives zeros. bmm (3-D only) runs the same kernels. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ref_dtype.h"
 #include "ref_iter.h"
 #include "ref_kernel.h"
+#include "ref_nn_gemm.h"
 
 /* Sizes and element strides of one matrix product. */
 typedef struct ref_mm_dims {
@@ -20,11 +22,11 @@ typedef struct ref_mm_dims {
   int64_t som, son; /* out[i, j] */
 } ref_mm_dims_t;
 
-typedef void (*ref_mm_fn)(char *o, const char *a, const char *b,
+typedef bool (*ref_mm_fn)(char *o, const char *a, const char *b,
                           const ref_mm_dims_t *d, void *acc_row);
 
 #define REF_MM(name, T, ACC_T, LOAD, STORE)                                    \
-  static void name(char *o, const char *a, const char *b,                     \
+  static bool name(char *o, const char *a, const char *b,                     \
                    const ref_mm_dims_t *d, void *acc_row) {                   \
     const T *pa = (const T *)(const void *)a;                                 \
     const T *pb = (const T *)(const void *)b;                                 \
@@ -43,6 +45,7 @@ typedef void (*ref_mm_fn)(char *o, const char *a, const char *b,
       }                                                                       \
       for (int64_t j = 0; j < d->n; ++j) po[i * d->som + j * d->son] = STORE(acc[j]); \
     }                                                                         \
+    return true;                                                              \
   }
 
 #define LOAD_I(v) ((uint64_t)(v))
@@ -63,9 +66,17 @@ REF_MM(mm_i32, int32_t, uint64_t, LOAD_I, STORE_I32)
 REF_MM(mm_i64, int64_t, uint64_t, LOAD_I, STORE_I64)
 REF_MM(mm_f16, uint16_t, double, LOAD_F16, STORE_F16)
 REF_MM(mm_bf16, uint16_t, double, LOAD_BF16, STORE_BF16)
-REF_MM(mm_f32, float, double, LOAD_F, STORE_F32)
 REF_MM(mm_f64, double, double, LOAD_F, STORE_F64)
 #undef REF_MM
+
+static bool mm_f32(char *o, const char *a, const char *b, const ref_mm_dims_t *d,
+                   void *acc_row) {
+  (void)acc_row;
+  const bp_ref_gemm_dims_t g = {.m = d->m, .n = d->n, .k = d->k, .sam = d->sam, .sak = d->sak,
+                                .sbk = d->sbk, .sbn = d->sbn, .scm = d->som, .scn = d->son};
+  return bp_ref_gemm_f32(&g, (const float *)(const void *)a, (const float *)(const void *)b,
+                         (float *)(void *)o);
+}
 
 typedef struct ref_mm_impl {
   bp_dtype_t dtype;
@@ -138,18 +149,24 @@ static bp_status_t ref_matmul(const bp_kernel_call_t *call) {
   size_t sizes[3] = {size, size, size};
   bp_ref_iter_t it; /* over the batch dims */
   bp_ref_iter_init(&it, nd - 2, out->shape, 3, base, strides, sizes);
+  bool ok_all = true;
   do {
-    for (int64_t i = 0; i < it.inner_size; ++i)
-      impl->fn(it.ptr[0] + i * it.inner_stride[0], it.ptr[1] + i * it.inner_stride[1],
-               it.ptr[2] + i * it.inner_stride[2], &dims, acc_row);
-  } while (bp_ref_iter_next(&it));
+    for (int64_t i = 0; i < it.inner_size && ok_all; ++i)
+      ok_all = impl->fn(it.ptr[0] + i * it.inner_stride[0], it.ptr[1] + i * it.inner_stride[1],
+                        it.ptr[2] + i * it.inner_stride[2], &dims, acc_row);
+  } while (ok_all && bp_ref_iter_next(&it));
   free(acc_row);
+  if (!ok_all)
+    return bp_ref_fail(call->plugin_ctx, BP_STATUS_OUT_OF_MEMORY,
+                       "ref %s: no memory for the GEMM packing buffers", call->op_name);
   return BP_STATUS_OK;
 }
 
 bp_status_t bp_ref_matmul_register(const bp_host_api_t *host) {
   for (size_t i = 0; i < sizeof mm_impls / sizeof mm_impls[0]; ++i) {
     bp_status_t status = bp_ref_register(host, "matmul", mm_impls[i].sig, 3, ref_matmul, &mm_impls[i]);
+    if (status == BP_STATUS_OK)
+      status = bp_ref_register(host, "bmm", mm_impls[i].sig, 3, ref_matmul, &mm_impls[i]);
     if (status != BP_STATUS_OK) return status;
   }
   return BP_STATUS_OK;

@@ -2,18 +2,19 @@
  *
  * The output keeps every dim (size 1 where reduced); a dim d is reduced when
  * out.shape[d] == 1 and x.shape[d] != 1, so the kernel needs none of the
- * op's attributes. Floats accumulate in double (four partial sums on
- * contiguous runs), i64 in uint64_t with wraparound. An empty reduction
- * writes 0. */
+ * op's attributes. Floats accumulate in double with bounded error growth
+ * (blocked pairwise, ref_reduce2_util.h), i64 in uint64_t with wraparound.
+ * An empty reduction writes 0. */
 #include <string.h>
 
 #include "ref_dtype.h"
 #include "ref_iter.h"
 #include "ref_kernel.h"
+#include "ref_reduce2_util.h"
 
 typedef union ref_acc {
-  double f;
-  uint64_t u;
+  ref_fsum_t f; /* floats: blocked pairwise sum in double */
+  uint64_t u;   /* i64: wrapping sum */
 } ref_acc_t;
 
 /* Adds n elements starting at p, stride bytes apart, into *acc. */
@@ -21,57 +22,71 @@ typedef void (*ref_sum_row_fn)(ref_acc_t *acc, const char *p, int64_t n, int64_t
 /* Writes the accumulator to one output element. */
 typedef void (*ref_sum_store_fn)(char *dst, const ref_acc_t *acc);
 
-#define REF_SUM_ROW(name, T, ACC_T, FIELD, LOAD)                            \
-  static void name(ref_acc_t *acc, const char *p, int64_t n, int64_t stride) { \
-    ACC_T s0 = 0, s1 = 0, s2 = 0, s3 = 0;                                  \
-    int64_t i = 0;                                                         \
-    if (stride == (int64_t)sizeof(T)) {                                    \
-      const T *q = (const T *)(const void *)p;                             \
-      for (; i + 4 <= n; i += 4) {                                         \
-        s0 += LOAD(q[i]);                                                  \
-        s1 += LOAD(q[i + 1]);                                              \
-        s2 += LOAD(q[i + 2]);                                              \
-        s3 += LOAD(q[i + 3]);                                              \
-      }                                                                    \
-      for (; i < n; ++i) s0 += LOAD(q[i]);                                 \
-    } else {                                                               \
-      for (; i < n; ++i) s0 += LOAD(*(const T *)(const void *)(p + i * stride)); \
-    }                                                                      \
-    acc->FIELD += (s0 + s1) + (s2 + s3);                                   \
+static void sum_row_i64(ref_acc_t *acc, const char *p, int64_t n, int64_t stride) {
+  uint64_t s = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t v;
+    memcpy(&v, p + i * stride, sizeof v);
+    s += (uint64_t)v;
+  }
+  acc->u += s;
+}
+
+/* Contiguous runs go in blocks of REF_FSUM_BLOCK (four partial sums each,
+ * pushed as one block); short or strided runs element by element. */
+#define REF_SUM_ROW(name, T, LOAD)                                               \
+  static void name(ref_acc_t *acc, const char *p, int64_t n, int64_t stride) {   \
+    if (stride == (int64_t)sizeof(T) && n >= 16) {                               \
+      const T *q = (const T *)(const void *)p;                                   \
+      for (int64_t b = 0; b < n; b += REF_FSUM_BLOCK) {                          \
+        int64_t e = n - b < REF_FSUM_BLOCK ? n : b + REF_FSUM_BLOCK;             \
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;                                   \
+        int64_t i = b;                                                           \
+        for (; i + 4 <= e; i += 4) {                                             \
+          s0 += LOAD(q[i]);                                                      \
+          s1 += LOAD(q[i + 1]);                                                  \
+          s2 += LOAD(q[i + 2]);                                                  \
+          s3 += LOAD(q[i + 3]);                                                  \
+        }                                                                        \
+        for (; i < e; ++i) s0 += LOAD(q[i]);                                     \
+        ref_fsum_push(&acc->f, (s0 + s1) + (s2 + s3));                           \
+      }                                                                          \
+    } else {                                                                     \
+      for (int64_t i = 0; i < n; ++i)                                            \
+        ref_fsum_add(&acc->f, LOAD(*(const T *)(const void *)(p + i * stride))); \
+    }                                                                            \
   }
 
 #define LOAD_F16(v) ((double)bp_ref_f16_to_f32(v))
 #define LOAD_BF16(v) ((double)bp_ref_bf16_to_f32(v))
 #define LOAD_F(v) ((double)(v))
-#define LOAD_I(v) ((uint64_t)(v))
-REF_SUM_ROW(sum_row_i64, int64_t, uint64_t, u, LOAD_I)
-REF_SUM_ROW(sum_row_f16, uint16_t, double, f, LOAD_F16)
-REF_SUM_ROW(sum_row_bf16, uint16_t, double, f, LOAD_BF16)
-REF_SUM_ROW(sum_row_f32, float, double, f, LOAD_F)
-REF_SUM_ROW(sum_row_f64, double, double, f, LOAD_F)
+REF_SUM_ROW(sum_row_f16, uint16_t, LOAD_F16)
+REF_SUM_ROW(sum_row_bf16, uint16_t, LOAD_BF16)
+REF_SUM_ROW(sum_row_f32, float, LOAD_F)
+REF_SUM_ROW(sum_row_f64, double, LOAD_F)
 #undef LOAD_F16
 #undef LOAD_BF16
 #undef LOAD_F
-#undef LOAD_I
 #undef REF_SUM_ROW
 
 static void sum_store_i64(char *dst, const ref_acc_t *acc) {
   memcpy(dst, &acc->u, sizeof acc->u); /* the bits of the wrapped sum */
 }
 static void sum_store_f16(char *dst, const ref_acc_t *acc) {
-  uint16_t h = bp_ref_f64_to_f16(acc->f);
+  uint16_t h = bp_ref_f64_to_f16(ref_fsum_total(&acc->f));
   memcpy(dst, &h, sizeof h);
 }
 static void sum_store_bf16(char *dst, const ref_acc_t *acc) {
-  uint16_t h = bp_ref_f64_to_bf16(acc->f);
+  uint16_t h = bp_ref_f64_to_bf16(ref_fsum_total(&acc->f));
   memcpy(dst, &h, sizeof h);
 }
 static void sum_store_f32(char *dst, const ref_acc_t *acc) {
-  float f = (float)acc->f;
+  float f = (float)ref_fsum_total(&acc->f);
   memcpy(dst, &f, sizeof f);
 }
 static void sum_store_f64(char *dst, const ref_acc_t *acc) {
-  memcpy(dst, &acc->f, sizeof acc->f);
+  double d = ref_fsum_total(&acc->f);
+  memcpy(dst, &d, sizeof d);
 }
 
 typedef struct ref_sum_impl {
@@ -119,7 +134,9 @@ static bp_status_t ref_sum(const bp_kernel_call_t *call) {
   char *out_base = bp_ref_base(out);
 
   if (bp_ref_numel(x) == 0) { /* a reduced extent is 0: every sum is 0 */
-    const ref_acc_t zero = {.u = 0};
+    ref_acc_t zero;
+    if (impl->dtype == BP_DTYPE_I64) zero.u = 0;
+    else ref_fsum_init(&zero.f);
     bp_ref_iter_t it;
     bp_ref_iter_init(&it, out->ndim, out->shape, 1, &out_base, &out->strides, &size);
     do {
@@ -140,8 +157,9 @@ static bp_status_t ref_sum(const bp_kernel_call_t *call) {
   do {
     for (int64_t i = 0; i < outer.inner_size; ++i) {
       char *start = outer.ptr[1] + i * outer.inner_stride[1];
-      ref_acc_t acc = {.u = 0};
-      if (impl->dtype != BP_DTYPE_I64) acc.f = 0.0;
+      ref_acc_t acc;
+      if (impl->dtype == BP_DTYPE_I64) acc.u = 0;
+      else ref_fsum_init(&acc.f);
       bp_ref_iter_reset(&inner, &start);
       do {
         impl->row(&acc, inner.ptr[0], inner.inner_size, inner.inner_stride[0]);

@@ -30,7 +30,14 @@
 
 static const char usage[] =
     "usage: bp bench dispatch [--iters N] [--reps R] [--json]\n"
+    "       bp bench ops [--quick] [--reps R] [--json]\n"
     "\n"
+    "ops: the reference kernels on realistic sizes: f32 matmul 1024^3 beside\n"
+    "single-threaded OpenBLAS (when bp was built with libopenblas-dev), conv2d\n"
+    "(8x64x56x56, 64 3x3 filters), add/mul/sum on 16M f32 beside memcpy of the\n"
+    "same bytes. --quick uses small sizes (a smoke test). Default R: 3.\n"
+    "\n"
+    "dispatch:\n"
     "Measures the per-op cost of the dispatcher in ns/op for add on 1-element\n"
     "f32 tensors on ref:0: bp_add with a fresh output (released each time),\n"
     "bp_add_out into an existing output, and the allocation share\n"
@@ -42,6 +49,7 @@ static const char usage[] =
     "options:\n"
     "  --iters N   calls per run (default 200000)\n"
     "  --reps R    runs per case (default 7)\n"
+    "  --quick     bench ops: small sizes\n"
     "  --json      print one JSON object instead of the table\n"
     "  -h, --help  show this help\n"
     "\n"
@@ -266,7 +274,7 @@ done:
 int bpcli_cmd_bench(int argc, char **argv) {
   const char *subject = NULL;
   long long iters = 200000, reps = 7;
-  bool json = false;
+  bool json = false, quick = false, reps_given = false;
   for (int i = 1; i < argc; ++i) {
     const char *arg = argv[i];
     if (bpcli_is_help(arg)) {
@@ -275,9 +283,12 @@ int bpcli_cmd_bench(int argc, char **argv) {
     }
     if (!strcmp(arg, "--json")) {
       json = true;
+    } else if (!strcmp(arg, "--quick")) {
+      quick = true;
     } else if (!strcmp(arg, "--iters") || !strcmp(arg, "--reps")) {
       bool is_iters = arg[2] == 'i';
       const char *value = i + 1 < argc ? argv[++i] : NULL;
+      reps_given = reps_given || !is_iters;
       if (!parse_count(value, is_iters ? 1000000000LL : 1000, is_iters ? &iters : &reps))
         return bpcli_usage_error(usage, "bench: %s needs a count from 1 to %s, got '%s'", arg,
                                  is_iters ? "1000000000" : "1000", value ? value : "nothing");
@@ -289,8 +300,10 @@ int bpcli_cmd_bench(int argc, char **argv) {
       return bpcli_usage_error(usage, "bench: unexpected argument '%s'", arg);
     }
   }
-  if (!subject) return bpcli_usage_error(usage, "bench: missing what to measure (dispatch)");
+  if (!subject) return bpcli_usage_error(usage, "bench: missing what to measure (dispatch or ops)");
+  if (!strcmp(subject, "ops")) return bpcli_bench_ops(quick, reps_given ? (int)reps : 3, json);
   if (strcmp(subject, "dispatch"))
-    return bpcli_usage_error(usage, "bench: unknown benchmark '%s' (expected dispatch)", subject);
+    return bpcli_usage_error(usage, "bench: unknown benchmark '%s' (expected dispatch or ops)",
+                             subject);
   return run_dispatch((uint64_t)iters, (int)reps, json);
 }

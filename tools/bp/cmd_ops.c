@@ -242,7 +242,7 @@ static int print_markdown(void) {
          "Backplane %s (plugin ABI %u.%u). Do not edit it: change the catalog and\n"
          "regenerate it with\n"
          "\n"
-         "    BP_PLUGIN_PATH= ./build/bin/bp ops --markdown > docs/ops.md\n"
+         "    BP_PLUGINS=none ./build/bin/bp ops --markdown > docs/ops.md\n"
          "\n"
          "Each plugin column lists the dtype signatures the plugin implements\n"
          "natively (one dtype per tensor slot: inputs, then the output). `f32,f64`\n"

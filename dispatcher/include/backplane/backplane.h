@@ -22,7 +22,8 @@
  *    install's plugin folder. Calls are thread-safe unless stated otherwise.
  *
  * Environment (docs/devices.md): BP_DEVICE (default device), BP_PLUGIN_PATH
- * (colon-separated plugin folders), BP_FALLBACK (allow|warn|error: what to do
+ * (colon-separated plugin folders), BP_PLUGINS (which plugins to load:
+ * names, -names to skip, or none), BP_FALLBACK (allow|warn|error: what to do
  * when a device lacks a kernel; default warn, once per op), BP_LOG
  * (debug|info|warn|error, default warn).
  */

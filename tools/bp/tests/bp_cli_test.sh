@@ -82,6 +82,10 @@ expect_rc 0 "bp bench dispatch --iters 1000 (smoke, timings unchecked)" \
 expect_out "$TMP/out" "add (fresh output)" "bench prints the add row"
 expect_rc 0 "bp bench dispatch --json" "$BP" bench dispatch --iters 100 --reps 1 --json
 expect_json "bp bench dispatch --json"
+expect_rc 0 "bp bench ops --quick (smoke, timings unchecked)" "$BP" bench ops --quick --reps 1
+expect_out "$TMP/out" "matmul f32" "bench ops prints the matmul row"
+expect_rc 0 "bp bench ops --quick --json" "$BP" bench ops --quick --reps 1 --json
+expect_json "bp bench ops --json"
 
 if [ "$failures" -ne 0 ]; then echo "$failures check(s) failed"; exit 1; fi
 echo "all checks passed"

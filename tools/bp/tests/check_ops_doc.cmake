@@ -7,6 +7,6 @@ endif()
 file(READ ${DOC} committed)
 if(NOT generated STREQUAL committed)
   message(FATAL_ERROR "docs/ops.md is stale: regenerate it with\n"
-                      "  BP_PLUGIN_PATH= ./build/bin/bp ops --markdown > docs/ops.md")
+                      "  BP_PLUGINS=none ./build/bin/bp ops --markdown > docs/ops.md")
 endif()
 message(STATUS "docs/ops.md matches the catalog")
