@@ -537,7 +537,8 @@ done:
 static bp_status_t d_index_select(const bp_grad_ctx_t *c, bp_tensor_t *const *g, bp_tensor_t **gi) {
   if (!g[0] || !c->needs[0]) return BP_STATUS_OK;
   const bp_grad_tensor_meta_t *xm = &c->node->in_meta[0];
-  int64_t dim = c->attrs[0].value.i;
+  int64_t dim = c->attrs[0].value.i; /* as the caller gave it: may be negative */
+  if (dim < 0) dim += xm->ndim;
   bp_status_t st = BP_STATUS_OK;
   scratch_t sc = {.n = 0};
   bp_tensor_t *idx = NULL, *shaped = NULL, *ex = NULL, *z = NULL;
@@ -748,11 +749,19 @@ static bp_status_t d_cross_entropy(const bp_grad_ctx_t *c, bp_tensor_t *const *g
       K(sum);
     }
     if (reduction == 1) { /* divided by the counted weight (or count) */
+      bp_tensor_t *mb = NULL, *zero = NULL, *safe = NULL;
       TRY(bp_sum(ct.wt, 0, NULL, 0, NEW(&denom)));
       K(denom);
       TRY(bp_div(sum, denom, NEW(&t2)));
       K(t2);
-      sum = t2;
+      /* all targets ignored: 0 / 0; torch gives those entries no gradient */
+      TRY(g_per_class(ct.mask, nd, NEW(&mb)));
+      K(mb);
+      TRY(scalar(0.0, NEW(&zero)));
+      K(zero);
+      TRY(bp_where(mb, t2, zero, NEW(&safe)));
+      K(safe);
+      sum = safe;
     }
     TRY(bp_mul(sum, gc, NEW(&glogp)));
     K(glogp);
@@ -884,7 +893,8 @@ static bp_status_t d_sdpa(const bp_grad_ctx_t *c, bp_tensor_t *const *g, bp_tens
   if (!g[0]) return BP_STATUS_OK;
   bp_tensor_t *q = c->in[0], *k = c->in[1], *v = c->in[2], *m = c->in[3];
   bool causal = c->attrs[0].value.b, has_m = c->attrs[3].value.b;
-  double sc_f = c->attrs[1].value.f;
+  double sc_f = c->attrs[1].value.f; /* the recorded attrs are the caller's: 0 = 1/sqrt(E) */
+  if (sc_f == 0.0) sc_f = 1.0 / sqrt((double)q->shape[q->ndim - 1]);
   bp_status_t st = BP_STATUS_OK;
   scratch_t sc = {.n = 0};
   bp_tensor_t *kt = NULL, *qk = NULL, *s = NULL, *p = NULL, *pt = NULL, *vt = NULL, *gp = NULL,
