@@ -151,4 +151,9 @@
   X(BERNOULLI, "bernoulli", bernoulli) \
   X(DROPOUT, "dropout", dropout)
 
+/* ---- training: optimizer steps (bp_ops_train.c) ---- */
+#define BP_OPS_TRAIN(X)                  \
+  X(SGD_STEP, "sgd_step", sgd_step)      \
+  X(ADAMW_STEP, "adamw_step", adamw_step)
+
 #endif /* BACKPLANE_BP_OPS_FAMILIES_H_ */
