@@ -22,25 +22,120 @@
 
 #include "conf_ops.h"
 
+/* The table: one row per op (float outputs; bool and integer outputs are
+ * always bit-exact). Ops without a row: TOL_ACC_REL with k terms, the
+ * loosest rule, so a new catalog op is checked before it gets its row. */
+typedef enum tol_class {
+  TOL_EXACT = 1, /* bit-exact: copies, selections, comparisons, random streams */
+  TOL_ELEM,      /* one rounding, or a few ulp of a math library */
+  TOL_ADDLIKE,   /* ulps of the sizes of the terms (mag op), not of the result */
+  TOL_ACC,       /* k terms summed: k eps_acc of the op on |inputs| */
+  TOL_ACC_REL,   /* k terms through exp/log/sqrt: k eps_acc of |result|, also absolute */
+} tol_class_t;
+
+typedef struct tol_row {
+  const char *op;
+  tol_class_t cls;
+  double ulps;    /* rtol = ulps * eps (TOL_ELEM, TOL_ADDLIKE); extra ulps (TOL_ACC*) */
+  double abs_eps; /* TOL_ELEM: atol += abs_eps * eps (bounded functions near their zeros) */
+  const char *mag_op; /* TOL_ADDLIKE: the op run on |inputs| for the size of the terms */
+} tol_row_t;
+
+static const tol_row_t rows[] = {
+    /* bit-exact */
+    {"fill", TOL_EXACT, 0, 0, NULL}, {"copy", TOL_EXACT, 0, 0, NULL}, {"neg", TOL_EXACT, 0, 0, NULL}, {"abs", TOL_EXACT, 0, 0, NULL},
+    {"sign", TOL_EXACT, 0, 0, NULL}, {"relu", TOL_EXACT, 0, 0, NULL}, {"floor", TOL_EXACT, 0, 0, NULL}, {"ceil", TOL_EXACT, 0, 0, NULL},
+    {"trunc", TOL_EXACT, 0, 0, NULL}, {"clamp", TOL_EXACT, 0, 0, NULL}, {"where", TOL_EXACT, 0, 0, NULL}, {"maximum", TOL_EXACT, 0, 0, NULL},
+    {"minimum", TOL_EXACT, 0, 0, NULL}, {"amax", TOL_EXACT, 0, 0, NULL}, {"amin", TOL_EXACT, 0, 0, NULL}, {"max", TOL_EXACT, 0, 0, NULL},
+    {"min", TOL_EXACT, 0, 0, NULL}, {"tril", TOL_EXACT, 0, 0, NULL}, {"triu", TOL_EXACT, 0, 0, NULL}, {"pad", TOL_EXACT, 0, 0, NULL},
+    {"embedding", TOL_EXACT, 0, 0, NULL}, {"gather", TOL_EXACT, 0, 0, NULL}, {"index_select", TOL_EXACT, 0, 0, NULL},
+    {"max_pool2d", TOL_EXACT, 0, 0, NULL}, {"uniform", TOL_EXACT, 0, 0, NULL}, {"bernoulli", TOL_EXACT, 0, 0, NULL},
+    {"dropout", TOL_EXACT, 0, 0, NULL},
+    /* one rounding (2 ulp: computed in f32 and rounded again, or fused) */
+    {"mul", TOL_ELEM, 2, 0, NULL}, {"div", TOL_ELEM, 2, 0, NULL}, {"sqrt", TOL_ELEM, 2, 0, NULL}, {"rsqrt", TOL_ELEM, 2, 0, NULL},
+    {"reciprocal", TOL_ELEM, 2, 0, NULL}, {"round", TOL_ELEM, 2, 0, NULL}, {"arange", TOL_ELEM, 2, 0, NULL},
+    {"leaky_relu", TOL_ELEM, 2, 0, NULL},
+    /* math library functions: 4 ulp; bounded ones also 2 eps absolute */
+    {"exp", TOL_ELEM, 4, 0, NULL}, {"log", TOL_ELEM, 4, 0, NULL}, {"log1p", TOL_ELEM, 4, 0, NULL}, {"expm1", TOL_ELEM, 4, 0, NULL},
+    {"pow", TOL_ELEM, 4, 0, NULL}, {"elu", TOL_ELEM, 4, 0, NULL}, {"softplus", TOL_ELEM, 4, 0, NULL},
+    {"sin", TOL_ELEM, 4, 2, NULL}, {"cos", TOL_ELEM, 4, 2, NULL}, {"tanh", TOL_ELEM, 4, 2, NULL},
+    {"sigmoid", TOL_ELEM, 4, 2, NULL}, {"erf", TOL_ELEM, 4, 2, NULL}, {"gelu", TOL_ELEM, 4, 2, NULL},
+    {"silu", TOL_ELEM, 4, 2, NULL}, {"atan2", TOL_ELEM, 4, 2, NULL},
+    /* Box-Muller in f64 through log, sqrt, cos, sin: libraries differ in the last bit */
+    {"normal", TOL_ELEM, 2, 4, NULL},
+    /* judged against the sizes of the terms */
+    {"add", TOL_ADDLIKE, 2, 0, "add"}, {"sub", TOL_ADDLIKE, 2, 0, "add"},
+    {"remainder", TOL_ADDLIKE, 2, 0, "add"},
+    /* sums of k terms */
+    {"sum", TOL_ACC, 0, 0, NULL}, {"matmul", TOL_ACC, 0, 0, NULL}, {"bmm", TOL_ACC, 0, 0, NULL}, {"linear", TOL_ACC, 0, 0, NULL},
+    {"conv1d", TOL_ACC, 0, 0, NULL}, {"conv2d", TOL_ACC, 0, 0, NULL}, {"conv_transpose2d", TOL_ACC, 0, 0, NULL},
+    {"mean", TOL_ACC, 0, 0, NULL}, {"prod", TOL_ACC, 0, 0, NULL}, {"cumsum", TOL_ACC, 0, 0, NULL}, {"cumprod", TOL_ACC, 0, 0, NULL},
+    {"norm", TOL_ACC, 4, 0, NULL}, {"avg_pool2d", TOL_ACC, 0, 0, NULL}, {"adaptive_avg_pool2d", TOL_ACC, 0, 0, NULL},
+    {"scatter_add", TOL_ACC, 0, 0, NULL},
+    /* sums through exp, log, sqrt, divisions: relative to the result and absolute */
+    {"var", TOL_ACC_REL, 4, 0, NULL}, {"std", TOL_ACC_REL, 4, 0, NULL}, {"logsumexp", TOL_ACC_REL, 4, 0, NULL},
+    {"softmax", TOL_ACC_REL, 4, 0, NULL}, {"log_softmax", TOL_ACC_REL, 4, 0, NULL},
+    {"batch_norm", TOL_ACC_REL, 4, 0, NULL}, {"layer_norm", TOL_ACC_REL, 4, 0, NULL},
+    {"group_norm", TOL_ACC_REL, 4, 0, NULL}, {"rms_norm", TOL_ACC_REL, 4, 0, NULL},
+    {"nll_loss", TOL_ACC_REL, 4, 0, NULL}, {"cross_entropy", TOL_ACC_REL, 4, 0, NULL},
+    {"mse_loss", TOL_ACC_REL, 4, 0, NULL}, {"binary_cross_entropy_with_logits", TOL_ACC_REL, 4, 0, NULL},
+    {"scaled_dot_product_attention", TOL_ACC_REL, 4, 0, NULL},
+};
+
+static const tol_row_t *row_of(const conf_op_info_t *op) {
+  for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); ++i)
+    if (!strcmp(rows[i].op, op->name)) return &rows[i];
+  return NULL;
+}
+
+const char *conf_tolerance_mag_op(const conf_op_info_t *op) {
+  const tol_row_t *row = row_of(op);
+  return row ? row->mag_op : NULL;
+}
+
+const char *conf_tolerance_class(const conf_op_info_t *op) {
+  const tol_row_t *row = row_of(op);
+  switch (row ? row->cls : TOL_ACC_REL) {
+    case TOL_EXACT: return "exact";
+    case TOL_ELEM: return "ulp";
+    case TOL_ADDLIKE: return "ulp of the terms";
+    case TOL_ACC: return "k-term sum";
+    default: return "k-term, relative and absolute";
+  }
+}
+
 conf_tol_t conf_tolerance(const conf_op_info_t *op, bp_dtype_t out, int64_t k) {
   conf_tol_t t = {.exact = true, .deterministic = true};
-  if (op->family == FAM_FILL || op->family == FAM_COPY || !conf_dtype_is_float(out)) return t;
+  const tol_row_t *row = row_of(op);
+  tol_class_t cls = row ? row->cls : TOL_ACC_REL;
+  if (cls == TOL_EXACT || !conf_dtype_is_float(out)) return t;
   t.exact = false;
   double eps = conf_dtype_eps(out), tiny = conf_dtype_min_normal(out);
-  if (op->family == FAM_BINARY) {
-    t.rtol = 2 * eps;
-    t.atol = tiny;
-    /* add/sub: a + alpha*b may round alpha*b first or not (FMA), so the
-     * error is relative to |a| + |alpha*b|, not to a result that cancels. */
-    t.use_mag = op->has_alpha;
-    return t;
-  }
-  /* sum, matmul */
+  double ulps = row ? row->ulps : 4;
   if (k < 1) k = 1;
   double eps_acc = (out == BP_DTYPE_F16 || out == BP_DTYPE_BF16) ? conf_dtype_eps(BP_DTYPE_F32) : eps;
-  t.rtol = (double)k * eps_acc + 2 * eps;
-  t.atol = (double)(k + 1) * tiny;
-  t.use_mag = true;
+  switch (cls) {
+    case TOL_ELEM:
+      t.rtol = ulps * eps;
+      t.atol = tiny + (row ? row->abs_eps : 0) * eps;
+      break;
+    case TOL_ADDLIKE:
+      /* a + alpha*b may round alpha*b first or not (FMA), so the error is
+       * relative to |a| + |alpha*b|, not to a result that cancels. */
+      t.rtol = ulps * eps;
+      t.atol = tiny;
+      t.use_mag = true;
+      break;
+    case TOL_ACC:
+      t.rtol = (double)k * eps_acc + (2 + ulps) * eps;
+      t.atol = (double)(k + 1) * tiny;
+      t.use_mag = true;
+      break;
+    default:
+      t.rtol = (double)k * eps_acc + (2 + ulps) * eps;
+      t.atol = t.rtol;
+      break;
+  }
   return t;
 }
 

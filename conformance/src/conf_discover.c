@@ -181,8 +181,10 @@ static void direct_child(int fd, void *arg) {
   s.inited = true;
   for (uint32_t i = 0; i < s.host.num_kernels; ++i) {
     const conf_kernel_t *k = &s.host.kernels[i];
-    out_line(fd, "K\t%s\t%u\t%u\t%u\t%u\t%u\t%d\n", k->op, k->num_dtypes, k->dtypes[0],
-             k->dtypes[1], k->dtypes[2], k->dtypes[3], k->has_supports);
+    char dts[8 * CONF_MAX_SIG] = "";
+    for (uint32_t j = 0; j < CONF_MAX_SIG; ++j)
+      snprintf(dts + strlen(dts), sizeof(dts) - strlen(dts), "%s%u", j ? "," : "", k->dtypes[j]);
+    out_line(fd, "K\t%s\t%u\t%s\t%d\n", k->op, k->num_dtypes, dts, k->has_supports);
   }
   uint32_t count = 0;
   st = api->device_count(s.ctx, &count);
@@ -240,7 +242,7 @@ static void discover_direct(conf_target_t *t) {
       if (f[1][0]) snprintf(t->name, sizeof(t->name), "%s", f[1]);
       snprintf(t->version, sizeof(t->version), "%s", f[2]);
       snprintf(t->vendor, sizeof(t->vendor), "%s", f[3]);
-    } else if (!strcmp(f[0], "K") && n >= 8) {
+    } else if (!strcmp(f[0], "K") && n >= 5) {
       conf_kernel_t *grown = realloc(t->kernels, sizeof(*grown) * (t->num_kernels + 1));
       if (!grown) continue;
       t->kernels = grown;
@@ -248,8 +250,12 @@ static void discover_direct(conf_target_t *t) {
       memset(k, 0, sizeof(*k));
       snprintf(k->op, sizeof(k->op), "%s", f[1]);
       k->num_dtypes = (uint32_t)strtoul(f[2], NULL, 10);
-      for (int i = 0; i < 4; ++i) k->dtypes[i] = (bp_dtype_t)strtoul(f[3 + i], NULL, 10);
-      k->has_supports = atoi(f[7]) != 0;
+      char *p = f[3];
+      for (int i = 0; i < CONF_MAX_SIG && *p; ++i) {
+        k->dtypes[i] = (bp_dtype_t)strtoul(p, &p, 10);
+        if (*p == ',') ++p;
+      }
+      k->has_supports = atoi(f[4]) != 0;
     } else if (!strcmp(f[0], "C") && n >= 2) {
       t->device_count = (uint32_t)strtoul(f[1], NULL, 10);
       if (t->device_count > CONF_MAX_DEVICES) t->device_count = CONF_MAX_DEVICES;

@@ -44,12 +44,16 @@ static bp_status_t host_register(void *host_ctx, const bp_kernel_reg_t *reg) {
     return BP_STATUS_INVALID_ARGUMENT;
   }
   const conf_op_info_t *info = conf_op_lookup(reg->op_name);
-  if (info) {
+  if (!info) {
+    violation(h, "kernel for %s, a view or composite op that takes no kernels%s (ABI-12)", op, "");
+    return BP_STATUS_INVALID_ARGUMENT;
+  }
+  {
     if (reg->num_dtypes != info->num_inputs + info->num_outputs) {
       violation(h, "kernel for %s has a signature of the wrong length%s (ABI-12)", op, "");
       return BP_STATUS_INVALID_ARGUMENT;
     }
-    if (!info->sig_ok(reg->dtypes)) {
+    if (info->sig_ok && !info->sig_ok(reg->dtypes)) {
       violation(h, "kernel for %s has a signature the op cannot take%s (ABI-12)", op, "");
       return BP_STATUS_INVALID_ARGUMENT;
     }

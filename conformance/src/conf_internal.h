@@ -93,7 +93,7 @@ enum { CONF_MSG_READY = 1, CONF_MSG_BEGIN = 2, CONF_MSG_RESULT = 3, CONF_MSG_SET
 /* ---- targets: one plugin and what discovery learned of it ---- */
 
 typedef struct conf_kernel {
-  char op[32];
+  char op[64];
   uint32_t num_dtypes;
   bp_dtype_t dtypes[CONF_MAX_SIG];
   bool has_supports;

@@ -158,28 +158,32 @@ static void add_op_cases(conf_suite_t *s, int t, int d) {
     char sig[64];
     conf_sig_name(sig, sizeof(sig), k->op, k->dtypes, k->num_dtypes);
     const conf_op_info_t *info = conf_op_lookup(k->op);
-    /* Integer div kernels serve the trunc and floor rounding modes, which
-     * the generators do not set yet: report them as a coverage gap. */
-    if (info && !strcmp(k->op, "div") && !conf_dtype_is_float(k->dtypes[0])) info = NULL;
-    if (!info) {
+    size_t nv = info && info->family != FAM_COUNT ? conf_op_num_variants(info) : 0;
+    int first = -1;
+    for (size_t v = 0; v < nv; ++v) {
+      const conf_variant_t *var = conf_op_variant(info, v);
+      if (!(var->tiers & (unsigned)s->opts.tier)) continue;
+      if (!conf_variant_applies(info, k->dtypes, var)) continue;
+      if (first < 0) first = (int)v;
+      add_op_case(s, t, d, k, sig, var->name, CONF_GROUP_RUNTIME, CHK_OP_VARIANT,
+                  (int)info->family, (int)v, "matches the reference backend");
+    }
+    if (first < 0) {
       add_op_case(s, t, d, k, sig, "no_generator", CONF_GROUP_PARENT, CHK_OP_NO_GENERATOR, -1, -1,
                   "the suite has no case generator for this op (coverage gap)");
       continue;
     }
-    size_t nv;
-    const conf_variant_t *vs = conf_variants(info->family, &nv);
-    for (size_t v = 0; v < nv; ++v) {
-      if (!(vs[v].tiers & (unsigned)s->opts.tier)) continue;
-      if (!conf_variant_applies(info, k->dtypes, &vs[v])) continue;
-      add_op_case(s, t, d, k, sig, vs[v].name, CONF_GROUP_RUNTIME, CHK_OP_VARIANT,
-                  (int)info->family, (int)v, "matches the reference backend");
-    }
+    /* deterministic: the large case (else the first); threads: the odd one */
+    int large = conf_variant_find(info, "large"), odd = conf_variant_find(info, "odd");
+    if (info->family == FAM_REDUCE) odd = conf_variant_find(info, "dim1");
+    if (large < 0 || !conf_variant_applies(info, k->dtypes, conf_op_variant(info, (size_t)large)))
+      large = first;
+    if (odd < 0 || !conf_variant_applies(info, k->dtypes, conf_op_variant(info, (size_t)odd)))
+      odd = first;
     add_op_case(s, t, d, k, sig, "deterministic", CONF_GROUP_RUNTIME, CHK_OP_DETERMINISM,
-                (int)info->family, conf_variant_find(info->family, "large"),
-                "the same inputs twice give the same bits");
+                (int)info->family, large, "the same inputs twice give the same bits");
     add_op_case(s, t, d, k, sig, "threads", CONF_GROUP_RUNTIME, CHK_OP_THREADS,
-                (int)info->family,
-                conf_variant_find(info->family, info->family == FAM_SUM ? "dim1" : "odd"),
+                (int)info->family, odd,
                 "the op issued from two threads at once gives correct results");
     add_op_case(s, t, d, k, sig, "capability", CONF_GROUP_PARENT, CHK_OP_CAPABILITY,
                 (int)info->family, -1,
