@@ -437,6 +437,5 @@ done:
   free(order);
   fmnist_free(&train);
   fmnist_free(&test);
-  bp_shutdown();
-  return rc;
+  return rc; /* the runtime stays up until exit, as in the other commands */
 }
