@@ -25,6 +25,8 @@ typedef int (*bpcli_cmd_fn_t)(int argc, char **argv);
 int bpcli_cmd_devices(int argc, char **argv);
 int bpcli_cmd_ops(int argc, char **argv);
 int bpcli_cmd_bench(int argc, char **argv);
+int bpcli_cmd_new_backend(int argc, char **argv);
+int bpcli_cmd_doctor(int argc, char **argv);
 /* `bp bench ops` (cmd_bench_ops.c). */
 int bpcli_bench_ops(bool quick, int reps, bool json);
 /* `bp bench ops --device DEV`: DEV beside ref:0 (cmd_bench_ops.c). */
