@@ -257,6 +257,15 @@ static void explain_rejection(doctor_t *d, const char *path, const char *reason)
             sym + strlen("undefined symbol: "));
     fix("link the library that defines it into the plugin (plugins never link "
         "libbackplane: host functions come through bp_host_api_t)");
+  } else if (!strncmp(reason, "dlopen failed: ", 15) &&
+             (strstr(reason, "file too short") || strstr(reason, "cannot read file data") ||
+              strstr(reason, "invalid ELF header") || strstr(reason, "ELF load command"))) {
+    problem(d, "not a shared library", "%s is damaged or truncated: %s", path, reason + 15);
+    fix("rebuild it, or copy it again (a partial download or copy cuts it short)");
+  } else if (!strncmp(reason, "dlopen failed: ", 15) && strstr(reason, "wrong ELF class")) {
+    problem(d, "not a shared library", "%s was built for another word size: %s", path,
+            reason + 15);
+    fix("build it for this machine (64-bit: no -m32)");
   } else if (!strncmp(reason, "dlopen failed: ", 15)) {
     problem(d, "not loadable", "the dynamic loader refuses %s: %s", path, reason + 15);
     fix("check it was built for this machine (file %s) and loads alone "
@@ -268,9 +277,7 @@ static void explain_rejection(doctor_t *d, const char *path, const char *reason)
         "C++); with -fvisibility=hidden the macro is what exports it");
     fix("`nm -D --defined-only %s | grep bp_plugin_query` must show it", path);
   } else if (strstr(reason, "(ABI-3)")) {
-    problem(d, "ABI version mismatch", "%s (this host speaks plugin ABI %u.0 to %u.%u)", reason,
-            (unsigned)BP_ABI_VERSION_MAJOR, (unsigned)BP_ABI_VERSION_MAJOR,
-            (unsigned)BP_ABI_VERSION_MINOR);
+    problem(d, "ABI version mismatch", "%s", reason);
     fix("rebuild the plugin against this SDK's backplane/bp_abi.h (ABI %u.%u): "
         "find_package(Backplane) from the prefix of this bp",
         (unsigned)BP_ABI_VERSION_MAJOR, (unsigned)BP_ABI_VERSION_MINOR);
@@ -312,9 +319,14 @@ static void explain_record(doctor_t *d, bp_plugin_t *plugin) {
   if (info.device_count == 0) {
     problem(d, "zero devices", "plugin %s loaded but %s", info.name,
             info.reason[0] ? info.reason : "it reports no devices");
-    fix("the plugin's device_count returned 0: its own log lines above say why "
-        "(driver not running, no hardware, a BP_%s_* option); BP_LOG=debug shows all",
-        info.name);
+    char upper[32];
+    size_t n = 0;
+    for (; info.name[n] && n < sizeof(upper) - 1; ++n)
+      upper[n] = (char)(info.name[n] >= 'a' && info.name[n] <= 'z' ? info.name[n] - 32 : info.name[n]);
+    upper[n] = '\0';
+    fix("its device_count returned 0; what it logged says why (driver not running, no "
+        "hardware, an option BP_%s_<KEY>); BP_LOG=debug shows every line it logs",
+        upper);
     return;
   }
   printf("    OK loaded %s %s (vendor %s, ABI %s), %u device%s:", info.name, info.version,
@@ -380,14 +392,19 @@ static void walk_folder(doctor_t *d, const char *folder) {
   qsort(names, count, sizeof(names[0]), compare_names);
   printf("%s:\n", folder);
   if (!count) printf("  (empty)\n");
+  size_t others = 0;
   for (size_t i = 0; i < count; ++i) {
     char path[PATH_MAX], name[256], why[256];
     snprintf(path, sizeof(path), "%s/%s", folder, names[i]);
     struct stat st;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-      printf("  %s/  (a folder: not searched)\n", names[i]);
+      ++others; /* sub-folders are not searched */
     } else if (!is_plugin_file_name(names[i])) {
-      printf("  %s  (ignored: not named libbp_<name>.so)\n", names[i]);
+      /* Only what looks like a try at a plugin; the rest is counted. */
+      if (strstr(names[i], ".so") || !strncmp(names[i], "libbp", 5) || !strncmp(names[i], "bp_", 3))
+        printf("  %s  (ignored: not named libbp_<name>.so)\n", names[i]);
+      else
+        ++others;
     } else if (name_of_file(names[i], name, sizeof(name)), filtered_out(name, why, sizeof(why))) {
       printf("  %s  (skipped: %s)\n", names[i], why);
     } else {
@@ -398,6 +415,9 @@ static void walk_folder(doctor_t *d, const char *folder) {
     }
     free(names[i]);
   }
+  if (others)
+    printf("  (%zu other file%s and folders: not plugins, not searched)\n", others,
+           others == 1 ? "" : "s");
   printf("\n");
 }
 
