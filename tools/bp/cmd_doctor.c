@@ -257,6 +257,9 @@ static void explain_rejection(doctor_t *d, const char *path, const char *reason)
             sym + strlen("undefined symbol: "));
     fix("link the library that defines it into the plugin (plugins never link "
         "libbackplane: host functions come through bp_host_api_t)");
+  } else if (!strncmp(reason, "not a shared library: ", 22)) {
+    problem(d, "not a shared library", "%s is %s", path, reason + 22);
+    fix("rebuild it, or copy it again (a partial download or copy cuts it short)");
   } else if (!strncmp(reason, "dlopen failed: ", 15) &&
              (strstr(reason, "file too short") || strstr(reason, "cannot read file data") ||
               strstr(reason, "invalid ELF header") || strstr(reason, "ELF load command"))) {
