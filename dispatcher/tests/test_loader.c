@@ -55,7 +55,10 @@ Test(loader, truncated_library) {
   int fd = mkstemp(path);
   cr_assert(fd >= 0);
   FILE *out = fdopen(fd, "wb");
-  cr_assert_eq(fwrite(bytes, 1, n / 2, out), n / 2);
+  /* The first page: the ELF and program headers survive, the code does not
+   * (debug sections at the end make "half the file" still loadable). */
+  size_t keep = n < 4096 ? n / 2 : 4096;
+  cr_assert_eq(fwrite(bytes, 1, keep, out), keep);
   fclose(out);
   expect_rejected(path, BP_STATUS_INVALID_ARGUMENT, "not a shared library: truncated");
   remove(path);
