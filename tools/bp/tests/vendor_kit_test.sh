@@ -59,8 +59,8 @@ run "build the generated project (-Wall -Wextra -Werror)" "$CMAKE" --build acme/
 run "bp devices with BP_PLUGIN_PATH" env BP_PLUGIN_PATH="$TMP/work/acme/build" BP_PLUGINS=acme "$BP" devices
 end=$(now)
 expect_out "acme:0" "the acme plugin is loaded and acme:0 listed"
-echo "WALK: bp new-backend to a loaded plugin took $(echo "$end - $start" | bc) s" \
-     "(generate, configure, build, load)"
+printf "WALK: bp new-backend to a loaded plugin took %.2f s %s\n" "$(echo "$end - $start" | bc)" \
+  "(generate, configure, build, load)"
 
 # Built from the prefix, never from the source tree.
 if grep -rqF "$SRC" acme/build/CMakeCache.txt acme/build/CMakeFiles/bp_acme.dir 2>/dev/null; then
