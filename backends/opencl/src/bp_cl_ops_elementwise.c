@@ -16,6 +16,7 @@ typedef enum ew_params {
   EW_ATTR_A, /* p0: one float attribute (attr_a), p1: another (attr_b) */
   EW_ROUND,  /* round: only decimals == 0 */
   EW_GELU,   /* p0: approximate */
+  EW_DIV,    /* div: only rounding_mode 0 (true division) here */
 } ew_params_t;
 
 typedef struct ew_impl {
@@ -81,6 +82,10 @@ static bool ew_supports(const bp_kernel_call_t *call) {
     const bp_attr_t *d = bp_abi_find_attr(call, "decimals");
     if (d != NULL && d->value.i != 0) return false;
   }
+  if (impl->params == EW_DIV) {
+    const bp_attr_t *m = bp_abi_find_attr(call, "rounding_mode");
+    if (m != NULL && m->value.i != 0) return false;
+  }
   const bp_tensor_desc_t *t[BP_CL_MAX_OPERANDS];
   int n = 0;
   t[n++] = call->outputs[0];
@@ -133,6 +138,13 @@ static bp_status_t ew_kernel(const bp_kernel_call_t *call) {
       if (d != NULL && d->value.i != 0)
         return bp_cl_fail(call->plugin_ctx, BP_STATUS_UNSUPPORTED,
                           "opencl round: decimals != 0 is not implemented");
+      break;
+    }
+    case EW_DIV: {
+      const bp_attr_t *m = bp_abi_find_attr(call, "rounding_mode");
+      if (m != NULL && m->value.i != 0)
+        return bp_cl_fail(call->plugin_ctx, BP_STATUS_UNSUPPORTED,
+                          "opencl div: rounding_mode trunc/floor is not implemented");
       break;
     }
     default:
@@ -234,7 +246,7 @@ static const binary_op_t binary_ops[] = {
     {"sub", false, true, EW_ALPHA, NULL, "(long)((ulong)x1 - alpha * (ulong)x2)",
      "x1 - alpha * x2"},
     {"mul", true, true, EW_NONE, "x1 & x2", "(long)((ulong)x1 * (ulong)x2)", "x1 * x2"},
-    {"div", false, false, EW_NONE, NULL, NULL, "x1 / x2"},
+    {"div", false, false, EW_DIV, NULL, NULL, "x1 / x2"},
 };
 
 /* ---- unary ops: x1 is the input in its class (CT is the class type) ---- */
@@ -276,7 +288,7 @@ static const unary_op_t unary_ops[] = {
     {"round", "rint(x1)", "x1", false, EW_ROUND, NULL, NULL},
     {"gelu",
      "p0 == 0 ? x1 * (CT)0.5 * ((CT)1 + erf(x1 * (CT)0.70710678118654752440)) : "
-     "(CT)0.5 * x1 * ((CT)1 + tanh((CT)0.79788456080286535588 * (x1 + (CT)0.044715 * (x1 * x1 * x1))))",
+     "(CT)0.5 * x1 * ((CT)1 + bp_tanh_sat((CT)0.79788456080286535588 * (x1 + (CT)0.044715 * (x1 * x1 * x1))))",
      NULL, false, EW_GELU, NULL, NULL},
 };
 
