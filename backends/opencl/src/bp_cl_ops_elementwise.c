@@ -247,6 +247,27 @@ static const binary_op_t binary_ops[] = {
      "x1 - alpha * x2"},
     {"mul", true, true, EW_NONE, "x1 & x2", "(long)((ulong)x1 * (ulong)x2)", "x1 * x2"},
     {"div", false, false, EW_DIV, NULL, NULL, "x1 / x2"},
+    /* NaN propagates (either operand), as torch */
+    {"maximum", true, true, EW_NONE, "x1 | x2", "x1 < x2 ? x2 : x1",
+     "isnan(x1) ? x1 : isnan(x2) ? x2 : (x1 < x2 ? x2 : x1)"},
+    {"minimum", true, true, EW_NONE, "x1 & x2", "x2 < x1 ? x2 : x1",
+     "isnan(x1) ? x1 : isnan(x2) ? x2 : (x2 < x1 ? x2 : x1)"},
+    {"atan2", false, false, EW_NONE, NULL, NULL, "atan2(x1, x2)"},
+    /* floats only: integer remainder by zero must fail at the call */
+    {"remainder", false, false, EW_NONE, NULL, NULL,
+     "(fmod(x1, x2) != 0 && ((x2 < 0) != (fmod(x1, x2) < 0))) ? fmod(x1, x2) + x2 : fmod(x1, x2)"},
+    {"bitwise_and", true, true, EW_NONE, "x1 & x2", "x1 & x2", NULL},
+    {"bitwise_or", true, true, EW_NONE, "x1 | x2", "x1 | x2", NULL},
+    {"bitwise_xor", true, true, EW_NONE, "x1 ^ x2", "x1 ^ x2", NULL},
+};
+
+/* Comparisons and logical ops: any dtype in (compared as its class
+ * value), bool out. */
+static const char *const compare_ops[][2] = {
+    {"eq", "x1 == x2"}, {"ne", "x1 != x2"}, {"lt", "x1 < x2"}, {"le", "x1 <= x2"},
+    {"gt", "x1 > x2"},  {"ge", "x1 >= x2"},
+    {"logical_and", "x1 != 0 && x2 != 0"}, {"logical_or", "x1 != 0 || x2 != 0"},
+    {"logical_xor", "(x1 != 0) != (x2 != 0)"},
 };
 
 /* ---- unary ops: x1 is the input in its class (CT is the class type) ---- */
@@ -374,6 +395,7 @@ bp_status_t bp_cl_register_elementwise(bp_cl_ctx_t *ctx) {
       if (t == BP_DTYPE_F64 && !fp64) continue;
       if (t == BP_DTYPE_BOOL ? !op->bool_ok : (c == 'i' && !op->int_ok)) continue;
       const char *expr = t == BP_DTYPE_BOOL ? op->bool_expr : c == 'i' ? op->int_expr : op->float_expr;
+      if (expr == NULL) continue;
       const char *params = "";
       if (op->params == EW_ALPHA)
         params = c == 'd' ? "const double alpha = as_double(p0);"
@@ -385,6 +407,17 @@ bp_status_t bp_cl_register_elementwise(bp_cl_ctx_t *ctx) {
       s = ew_register(ctx, impl);
     }
   }
+  for (size_t b = 0; b < sizeof compare_ops / sizeof compare_ops[0] && s == BP_STATUS_OK; ++b)
+    for (size_t i = 0; i < N_DTYPES && s == BP_STATUS_OK; ++i) {
+      bp_dtype_t t = all_dtypes[i];
+      if (t == BP_DTYPE_F64 && !fp64) continue;
+      bp_dtype_t sig[3] = {t, t, BP_DTYPE_BOOL};
+      ew_impl_t *impl = ew_new(compare_ops[b][0], 2, sig, EW_NONE);
+      char expr[96];
+      snprintf(expr, sizeof expr, "(long)(%s)", compare_ops[b][1]);
+      if (impl) ew_defines(impl, false, 'i', "", expr);
+      s = ew_register(ctx, impl);
+    }
   if (s == BP_STATUS_OK) s = register_unary(ctx, fp64);
   return s;
 }
