@@ -55,9 +55,18 @@ void bp_dnnl_key_f64(bp_dnnl_key_t *key, double v) {
 
 void bp_dnnl_key_md(bp_dnnl_key_t *key, const dnnl_memory_desc_t *md) {
   bp_dnnl_key_u64(key, ((uint64_t)(uint32_t)md->data_type << 32) | (uint32_t)md->ndims);
+  bp_dnnl_key_u64(key, (uint64_t)md->format_kind);
   for (int i = 0; i < md->ndims; ++i) {
     bp_dnnl_key_u64(key, (uint64_t)md->dims[i]);
     bp_dnnl_key_u64(key, (uint64_t)md->format_desc.blocking.strides[i]);
+  }
+  /* Blocked layouts (a primitive's own): the inner blocks too. */
+  const dnnl_blocking_desc_t *b = &md->format_desc.blocking;
+  if (md->format_kind == dnnl_blocked && b->inner_nblks > 0) {
+    bp_dnnl_key_u64(key, (uint64_t)b->inner_nblks);
+    for (int i = 0; i < b->inner_nblks; ++i)
+      bp_dnnl_key_u64(key, ((uint64_t)b->inner_blks[i] << 8) | (uint64_t)b->inner_idxs[i]);
+    for (int i = 0; i < md->ndims; ++i) bp_dnnl_key_u64(key, (uint64_t)md->padded_dims[i]);
   }
 }
 
@@ -90,6 +99,7 @@ bp_status_t bp_dnnl_cache_create(size_t capacity, bp_dnnl_cache_t **out) {
 static void entry_destroy(entry_t *e) {
   if (e == NULL) return;
   dnnl_primitive_destroy(e->value.prim);
+  free(e->value.mds);
   free(e);
 }
 
@@ -163,6 +173,18 @@ bp_status_t bp_dnnl_cache_get(bp_dnnl_ctx_t *ctx, const bp_dnnl_key_t *key,
   BP_DNNL_TRY(ctx, make(ctx, arg, &pd), "creating a primitive descriptor");
   const dnnl_memory_desc_t *smd = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
   e->value.scratch_size = smd ? dnnl_memory_desc_get_size(smd) : 0;
+  if (flags & BP_DNNL_PRIM_MDS) {
+    e->value.mds = malloc(3 * sizeof *e->value.mds);
+    if (e->value.mds == NULL) {
+      status = bp_dnnl_fail(ctx, BP_STATUS_OUT_OF_MEMORY, "onednn: no memory for a cache entry");
+      goto done;
+    }
+    const dnnl_query_t q[3] = {dnnl_query_src_md, dnnl_query_weights_md, dnnl_query_dst_md};
+    for (int i = 0; i < 3; ++i) {
+      const dnnl_memory_desc_t *md = dnnl_primitive_desc_query_md(pd, q[i], 0);
+      if (md) e->value.mds[i] = *md; else memset(&e->value.mds[i], 0, sizeof *md);
+    }
+  }
   BP_DNNL_TRY(ctx, dnnl_primitive_create(&e->value.prim, pd), "creating a primitive");
 
   if (!cacheable) {
@@ -186,6 +208,7 @@ bp_status_t bp_dnnl_cache_get(bp_dnnl_ctx_t *ctx, const bp_dnnl_key_t *key,
   e = NULL;
 done:
   if (pd) dnnl_primitive_desc_destroy(pd);
+  if (e) free(e->value.mds);
   free(e);
   return status;
 }

@@ -75,3 +75,29 @@ bool bp_dnnl_md(dnnl_memory_desc_t *md, const bp_tensor_desc_t *t, bool bcast_to
   }
   return bp_dnnl_md_raw(md, t->ndim, dims, strides, t->dtype);
 }
+
+/* ---- attributes ---- */
+
+void bp_dnnl_attr_spatial(const bp_kernel_call_t *call, const char *name, int64_t dflt,
+                          int64_t out[2]) {
+  const bp_attr_t *a = bp_abi_find_attr(call, name);
+  out[0] = out[1] = dflt;
+  if (a == NULL || a->type != BP_ATTR_INTS || a->count == 0) return;
+  out[0] = a->value.ints[0];
+  out[1] = a->count > 1 ? a->value.ints[1] : a->value.ints[0];
+}
+
+int64_t bp_dnnl_attr_int(const bp_kernel_call_t *call, const char *name, int64_t dflt) {
+  const bp_attr_t *a = bp_abi_find_attr(call, name);
+  return a && a->type == BP_ATTR_INT ? a->value.i : dflt;
+}
+
+bool bp_dnnl_attr_bool(const bp_kernel_call_t *call, const char *name, bool dflt) {
+  const bp_attr_t *a = bp_abi_find_attr(call, name);
+  return a && a->type == BP_ATTR_BOOL ? a->value.b : dflt;
+}
+
+double bp_dnnl_attr_f64(const bp_kernel_call_t *call, const char *name, double dflt) {
+  const bp_attr_t *a = bp_abi_find_attr(call, name);
+  return a && a->type == BP_ATTR_FLOAT ? a->value.f : dflt;
+}
