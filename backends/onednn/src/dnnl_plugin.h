@@ -185,6 +185,8 @@ bool bp_dnnl_md_raw(dnnl_memory_desc_t *md, int ndim, const int64_t *dims, const
                     bp_dtype_t dtype);
 /* x of a 2-D conv or pool as [N, C, H, W] (an unbatched [C, H, W]: N = 1). */
 bool bp_dnnl_md_nchw(dnnl_memory_desc_t *md, const bp_tensor_desc_t *t);
+/* NaN (or also -inf, with neg_inf) among t's float elements: one read. */
+bool bp_dnnl_has_nan(const bp_tensor_desc_t *t, bool neg_inf);
 /* True when some dim of size > 1 has stride 0. */
 bool bp_dnnl_has_bcast(const bp_tensor_desc_t *t);
 int64_t bp_dnnl_numel(const bp_tensor_desc_t *t);

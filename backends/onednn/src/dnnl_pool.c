@@ -130,43 +130,11 @@ static bp_status_t avg_kernel(const bp_kernel_call_t *call) {
   return status;
 }
 
-/* NaN or -inf anywhere in x (f32 or bf16 bits). */
-static bool has_nan_or_neg_inf(const bp_tensor_desc_t *x) {
-  const bool bf16 = x->dtype == BP_DTYPE_BF16;
-  const int64_t n = bp_dnnl_numel(x);
-  int64_t idx[BP_DNNL_MAX_DIMS] = {0};
-  const char *base = bp_dnnl_ptr(x);
-  const size_t es = bf16 ? 2 : 4;
-  const int32_t last = x->ndim - 1;
-  const int64_t inner = x->shape[last], ist = x->strides[last];
-  for (int64_t i = 0; i < n; i += inner) {
-    int64_t off = 0;
-    for (int32_t d = 0; d < last; ++d) off += idx[d] * x->strides[d];
-    const char *row = base + off * (int64_t)es;
-    for (int64_t j = 0; j < inner; ++j) {
-      if (bf16) {
-        uint16_t u;
-        memcpy(&u, row + j * ist * 2, 2);
-        if ((u & 0x7fffu) > 0x7f80u || u == 0xff80u) return true;
-      } else {
-        uint32_t u;
-        memcpy(&u, row + j * ist * 4, 4);
-        if ((u & 0x7fffffffu) > 0x7f800000u || u == 0xff800000u) return true;
-      }
-    }
-    for (int32_t d = last - 1; d >= 0; --d) {
-      if (++idx[d] < x->shape[d]) break;
-      idx[d] = 0;
-    }
-  }
-  return false;
-}
-
 static bp_status_t max_kernel(const bp_kernel_call_t *call) {
   bp_dnnl_ctx_t *ctx = call->plugin_ctx;
   const bp_tensor_desc_t *x = call->inputs[0], *o = call->outputs[0], *ix = call->outputs[1];
   if (bp_dnnl_numel(o) == 0) return BP_STATUS_OK;
-  if (has_nan_or_neg_inf(x))
+  if (bp_dnnl_has_nan(x, true))
     return bp_dnnl_fail(ctx, BP_STATUS_UNSUPPORTED,
                         "onednn max_pool2d: x holds NaN or -inf, which oneDNN's max does not order "
                         "as torch does");
