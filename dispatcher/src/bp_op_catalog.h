@@ -25,7 +25,8 @@
   BP_OPS_LINALG(X)    \
   BP_OPS_NN(X)        \
   BP_OPS_NN2(X)       \
-  BP_OPS_RANDOM(X)
+  BP_OPS_RANDOM(X)    \
+  BP_OPS_NN_BACKWARD(X)
 
 enum {
 #define BP_OP_ENUM(id, name, sym) BP_OP_##id,

@@ -151,4 +151,18 @@
   X(BERNOULLI, "bernoulli", bernoulli) \
   X(DROPOUT, "dropout", dropout)
 
+/* ---- backward kernels of the nn ops (bp_ops_nn_backward.c) ---- */
+#define BP_OPS_NN_BACKWARD(X) \
+  X(CONV2D_BACKWARD, "conv2d_backward", conv2d_backward) \
+  X(MAX_POOL2D_BACKWARD, "max_pool2d_backward", max_pool2d_backward) \
+  X(AVG_POOL2D_BACKWARD, "avg_pool2d_backward", avg_pool2d_backward) \
+  X(ADAPTIVE_AVG_POOL2D_BACKWARD, "adaptive_avg_pool2d_backward", adaptive_avg_pool2d_backward) \
+  X(EMBEDDING_BACKWARD, "embedding_backward", embedding_backward) \
+  X(LAYER_NORM_BACKWARD, "layer_norm_backward", layer_norm_backward) \
+  X(BATCH_NORM_BACKWARD, "batch_norm_backward", batch_norm_backward) \
+  X(GROUP_NORM_BACKWARD, "group_norm_backward", group_norm_backward) \
+  X(SOFTMAX_BACKWARD, "softmax_backward", softmax_backward) \
+  X(LOG_SOFTMAX_BACKWARD, "log_softmax_backward", log_softmax_backward) \
+  X(GELU_BACKWARD, "gelu_backward", gelu_backward)
+
 #endif /* BACKPLANE_BP_OPS_FAMILIES_H_ */

@@ -15,7 +15,11 @@
 #extension GL_EXT_shader_8bit_storage : require
 
 layout(push_constant) uniform PushConstants { uint poff; } pc;
+#ifdef BP_PARAMS_WRITABLE
+layout(std430, set = 0, binding = 0) buffer Params { uint prm[]; };
+#else
 layout(std430, set = 0, binding = 0) readonly buffer Params { uint prm[]; };
+#endif
 #define P(i) prm[pc.poff + uint(i)]
 
 // Linear invocation index over a 2D grid of 256-wide work groups.

@@ -17,3 +17,5 @@ void bp_ew_offsets(uint idx, out uint o0, out uint o1, out uint o2) {
   }
 }
 #define BP_EW_EXTRA 40
+// A word the shader sets to report an invalid input (checked by the host).
+#define BP_EW_CHECK 63

@@ -119,3 +119,11 @@ layout(std430, set = 0, binding = 3) readonly buffer BufB { STYPE_B dB[]; };
 #define STOREI_B(i, v) dB[i] = STYPE_B(v)
 #endif
 #endif
+// IEEE semantics for signed zeros, infinities and NaN (SPV_KHR_float_controls;
+// without it drivers may fold x * 0 to 0 or sign(-0) to -0). The plugin uses
+// these shaders only where shaderSignedZeroInfNanPreserveFloat32/64 hold.
+#extension GL_EXT_spirv_intrinsics : require
+spirv_execution_mode(extensions = ["SPV_KHR_float_controls"], capabilities = [4466], 4461, 32);
+#if (defined(DT_O) && DT_O == 9) || (defined(DT_A) && DT_A == 9)
+spirv_execution_mode(extensions = ["SPV_KHR_float_controls"], capabilities = [4466], 4461, 64);
+#endif

@@ -35,6 +35,7 @@
 #define BPVK_BLOCK_SIZE (64ull << 20)
 #define BPVK_ALIGN 256u
 #define BPVK_MAX_BINDINGS 4 /* params + 3 tensors */
+#define BPVK_MAX_CHECKS 64
 
 /* Compiled SPIR-V, one entry per shader variant (bp_vk_spirv.c, generated). */
 typedef struct bpvk_spirv {
@@ -74,6 +75,11 @@ typedef struct bpvk_batch {
   VkDeviceMemory params_mem;
   uint32_t *params_map;
   uint32_t params_used; /* words */
+  /* Check words: parameter words a shader sets on an invalid input (integer
+   * division by zero, p outside [0, 1]); read when the batch retires. */
+  uint32_t ncheck;
+  uint32_t check_word[BPVK_MAX_CHECKS];
+  const char *check_msg[BPVK_MAX_CHECKS];
 } bpvk_batch_t;
 
 typedef struct bpvk_pipeline { uint32_t variant, spec; VkPipeline pipeline; } bpvk_pipeline_t;
@@ -82,6 +88,7 @@ typedef struct bpvk_dset { VkBuffer buffers[BPVK_MAX_BINDINGS]; VkDescriptorSet 
 /* Features the shaders may need (SPIR-V capabilities they declare). */
 typedef struct bpvk_features {
   bool storage16, storage8, int8, int16, float16, int64, float64;
+  bool preserve32, preserve64; /* shaderSignedZeroInfNanPreserveFloat32/64 */
 } bpvk_features_t;
 
 struct bpvk_ctx;
@@ -171,6 +178,12 @@ bool bpvk_variant_usable(bpvk_device_t *d, int32_t variant);
 bp_status_t bpvk_dispatch(bpvk_device_t *d, int32_t variant, uint32_t spec,
                           const VkBuffer tensors[3], const uint32_t *params,
                           uint32_t nparams, uint32_t gx, uint32_t gy, uint32_t gz);
+/* The same; the last parameter word is a check word (zeroed here): when
+ * the batch retires and the shader has set it, "vulkan <check>" becomes the
+ * pending INVALID_ARGUMENT error of the next synchronize. */
+bp_status_t bpvk_dispatch_checked(bpvk_device_t *d, int32_t variant, uint32_t spec, const VkBuffer tensors[3],
+                                  const uint32_t *params, uint32_t nparams, uint32_t gx, uint32_t gy, uint32_t gz,
+                                  const char *check);
 /* Drops cached descriptor sets naming this buffer (before destroying it). */
 void bpvk_forget_buffer(bpvk_device_t *d, VkBuffer buffer);
 

@@ -9,11 +9,34 @@
 #include "bp_vk.h"
 #include "bp_vk_convert.h"
 
-typedef enum { K_FILL, K_COPY, K_BINARY, K_SUM, K_MATMUL } kind_t;
+typedef enum { K_FILL, K_COPY, K_BINARY, K_SUM, K_MATMUL, K_UNARY, K_PRED, K_CMP, K_UNIFORM, K_DROPOUT,
+               K_BERNOULLI } kind_t;
 typedef struct kernel_info { kind_t kind; uint32_t op; } kernel_info_t;
 
-static const kernel_info_t kFill = {K_FILL, 0}, kCopy = {K_COPY, 0}, kAdd = {K_BINARY, 0}, kSub = {K_BINARY, 1},
-                           kMul = {K_BINARY, 2}, kDiv = {K_BINARY, 3}, kSum = {K_SUM, 0}, kMatmul = {K_MATMUL, 0};
+static const kernel_info_t kFill = {K_FILL, 0}, kCopy = {K_COPY, 0}, kSum = {K_SUM, 0}, kMatmul = {K_MATMUL, 0},
+                           kUniform = {K_UNIFORM, 0}, kDropout = {K_DROPOUT, 0}, kBernoulli = {K_BERNOULLI, 0};
+
+/* Ops of the shaders with an OP specialization constant, in its order. */
+static const char *const kUnaryOps[] = {"neg", "abs", "sign", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt",
+                                        "reciprocal", "sin", "cos", "tanh", "sigmoid", "relu", "leaky_relu", "elu",
+                                        "gelu", "silu", "softplus", "erf", "floor", "ceil", "round", "trunc", "clamp"};
+enum { UN_COUNT = 26, UN_SIGN = 2, UN_EXP = 3, UN_SQRT = 7, UN_RECIPROCAL = 9, UN_RELU = 14, UN_LEAKY = 15,
+       UN_ELU = 16, UN_GELU = 17, UN_SOFTPLUS = 19, UN_FLOOR = 21, UN_ROUND = 23, UN_CLAMP = 25 };
+static const char *const kPredOps[] = {"logical_not", "isnan", "isinf"};
+static const char *const kBinaryOps[] = {"add", "sub", "mul", "div", "remainder", "pow", "maximum", "minimum",
+                                         "atan2", "bitwise_and", "bitwise_or", "bitwise_xor"};
+enum { BI_ADD, BI_SUB, BI_MUL, BI_DIV, BI_REM, BI_POW, BI_MAX, BI_MIN, BI_ATAN2, BI_AND, BI_OR, BI_XOR, BI_COUNT };
+static const char *const kCmpOps[] = {"eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or",
+                                      "logical_xor"};
+#define INFO_ROW(kind) {{kind, 0}, {kind, 1}, {kind, 2}, {kind, 3}, {kind, 4}, {kind, 5}, {kind, 6}, {kind, 7}, \
+                        {kind, 8}, {kind, 9}, {kind, 10}, {kind, 11}, {kind, 12}, {kind, 13}, {kind, 14},          \
+                        {kind, 15}, {kind, 16}, {kind, 17}, {kind, 18}, {kind, 19}, {kind, 20}, {kind, 21},        \
+                        {kind, 22}, {kind, 23}, {kind, 24}, {kind, 25}}
+static const kernel_info_t kUnary[UN_COUNT] = INFO_ROW(K_UNARY);
+static const kernel_info_t kPred[UN_COUNT] = INFO_ROW(K_PRED);
+static const kernel_info_t kBinary[UN_COUNT] = INFO_ROW(K_BINARY);
+static const kernel_info_t kCmp[UN_COUNT] = INFO_ROW(K_CMP);
+#undef INFO_ROW
 
 /* Same-size raw types used to move bytes unchanged: u8, bf16 (u16), i32, i64. */
 static bp_dtype_t raw_dtype(bp_dtype_t dt) {
@@ -40,6 +63,12 @@ static int32_t variant_of(const bp_kernel_call_t *call, const kernel_info_t *k) 
     case K_BINARY: snprintf(name, sizeof name, "binary_%u", o->dtype); break;
     case K_SUM: snprintf(name, sizeof name, "sum_%u", o->dtype); break;
     case K_MATMUL: snprintf(name, sizeof name, "mm_%u", o->dtype); break;
+    case K_UNARY: snprintf(name, sizeof name, "unary_%u", o->dtype); break;
+    case K_PRED: snprintf(name, sizeof name, "pred_%u", call->inputs[0]->dtype); break;
+    case K_CMP: snprintf(name, sizeof name, "cmp_%u", call->inputs[0]->dtype); break;
+    case K_UNIFORM: snprintf(name, sizeof name, "uniform_%u", o->dtype); break;
+    case K_DROPOUT: snprintf(name, sizeof name, "dropout_%u", o->dtype); break;
+    case K_BERNOULLI: snprintf(name, sizeof name, "bern_%u_%u", call->inputs[0]->dtype, raw_dtype(o->dtype)); break;
   }
   return bpvk_variant_find(name);
 }
@@ -87,7 +116,9 @@ static bool vk_supports(const bp_kernel_call_t *call) {
 
 /* ---- elementwise: dims merged (ref_iter.h's rule) into parameter words ---- */
 
-enum { EW_NUMEL = 0, EW_NDIM = 1, EW_SHAPE = 2, EW_OP0 = 10, EW_OPSTRIDE = 9, EW_EXTRA = 40, EW_WORDS = 44 };
+/* Words: shaders/elementwise.glsl; the last one is the check word. */
+enum { EW_NUMEL = 0, EW_NDIM = 1, EW_SHAPE = 2, EW_OP0 = 10, EW_OPSTRIDE = 9, EW_EXTRA = 40, EW_NEXTRA = 23,
+       EW_WORDS = 64 };
 
 static void ew_params(uint32_t *w, const bp_tensor_desc_t *const *ops, int nops) {
   memset(w, 0, EW_WORDS * 4);
@@ -147,19 +178,155 @@ static bp_status_t run(const bp_kernel_call_t *call, bp_status_t (*record)(bpvk_
   return s;
 }
 
-static bp_status_t rec_ew(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant, uint32_t spec,
-                          const uint32_t extra[4]) {
+static bp_status_t rec_ew_checked(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant,
+                                  uint32_t spec, const uint32_t extra[EW_NEXTRA], const char *check) {
   const bp_tensor_desc_t *ops[3] = {call->outputs[0], NULL, NULL};
   int nops = 1;
   for (uint32_t i = 0; i < call->num_inputs && i < 2; ++i) ops[nops++] = call->inputs[i];
   uint32_t w[EW_WORDS];
   ew_params(w, ops, nops);
-  if (extra) memcpy(w + EW_EXTRA, extra, 16);
+  if (extra) memcpy(w + EW_EXTRA, extra, EW_NEXTRA * 4);
   VkBuffer bufs[3] = {VK_NULL_HANDLE, VK_NULL_HANDLE, VK_NULL_HANDLE};
   for (int k = 0; k < nops; ++k) bufs[k] = vt(ops[k]).buffer;
   uint32_t gx, gy;
   grid_1d(w[EW_NUMEL], 256, &gx, &gy);
-  return bpvk_dispatch(d, variant, spec, bufs, w, EW_WORDS, gx, gy, 1);
+  return bpvk_dispatch_checked(d, variant, spec, bufs, w, EW_WORDS, gx, gy, 1, check);
+}
+
+static bp_status_t rec_ew(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant, uint32_t spec,
+                          const uint32_t extra[EW_NEXTRA]) {
+  return rec_ew_checked(d, call, variant, spec, extra, NULL);
+}
+
+static void put_f32(uint32_t *w, double v) {
+  float f = (float)v;
+  memcpy(w, &f, 4);
+}
+static void put_f64(uint32_t *w, double v) { memcpy(w, &v, 8); }
+static void put_u64(uint32_t *w, uint64_t v) {
+  w[0] = (uint32_t)v;
+  w[1] = (uint32_t)(v >> 32);
+}
+static double attr_f(const bp_kernel_call_t *call, const char *name, double def) {
+  const bp_attr_t *a = bp_abi_find_attr(call, name);
+  return a && a->type == BP_ATTR_FLOAT ? a->value.f : def;
+}
+static int64_t attr_i(const bp_kernel_call_t *call, const char *name, int64_t def) {
+  const bp_attr_t *a = bp_abi_find_attr(call, name);
+  return a && a->type == BP_ATTR_INT ? a->value.i : def;
+}
+static bool attr_b(const bp_kernel_call_t *call, const char *name, bool def) {
+  const bp_attr_t *a = bp_abi_find_attr(call, name);
+  return a && a->type == BP_ATTR_BOOL ? a->value.b : def;
+}
+
+/* ---- unary ops: the attributes as reference/src/ref_unary.c reads them ---- */
+
+/* An integral clamp bound as torch converts a scalar to the dtype: through
+ * int64, keeping the low bits. */
+static int64_t wrap_bound(double v, bp_dtype_t dt) {
+  int64_t i = bpvk_f64_to_i64(v);
+  switch (dt) {
+    case BP_DTYPE_U8: return (uint8_t)(uint64_t)i;
+    case BP_DTYPE_I8: return (int8_t)(uint8_t)(uint64_t)i;
+    case BP_DTYPE_I32: return (int32_t)(uint32_t)(uint64_t)i;
+    default: return i;
+  }
+}
+
+static bp_status_t rec_unary(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
+  const kernel_info_t *k = call->kernel_data;
+  uint32_t e[EW_NEXTRA];
+  memset(e, 0, sizeof e);
+  double a = 0, b = 0, mn = 0, mx = 0;
+  uint32_t flags = 0, mode = 0;
+  switch (k->op) {
+    case UN_LEAKY: a = attr_f(call, "negative_slope", 0.01); break;
+    case UN_ELU: a = attr_f(call, "alpha", 1.0); break;
+    case UN_SOFTPLUS:
+      a = attr_f(call, "beta", 1.0);
+      b = attr_f(call, "threshold", 20.0);
+      break;
+    case UN_GELU: mode = (uint32_t)attr_i(call, "approximate", 0); break;
+    case UN_ROUND: {
+      int64_t dec = attr_i(call, "decimals", 0);
+      mode = dec != 0;
+      if (dec < 0) flags |= 4u;
+      double p = pow(10.0, (double)(dec < 0 ? -dec : dec));
+      put_f32(e + 18, p);
+      put_f64(e + 20, p);
+      break;
+    }
+    case UN_CLAMP: {
+      bool hmin = attr_b(call, "has_min", false), hmax = attr_b(call, "has_max", false);
+      flags = (hmin ? 1u : 0u) | (hmax ? 2u : 0u);
+      mn = attr_f(call, "min", 0.0);
+      mx = attr_f(call, "max", 0.0);
+      bp_dtype_t dt = call->outputs[0]->dtype;
+      put_u64(e + 12, (uint64_t)(hmin ? wrap_bound(mn, dt) : 0));
+      put_u64(e + 14, (uint64_t)(hmax ? wrap_bound(mx, dt) : 0));
+      break;
+    }
+    default: break;
+  }
+  put_f32(e + 0, a);
+  put_f32(e + 1, b);
+  put_f32(e + 2, mn);
+  put_f32(e + 3, mx);
+  put_f64(e + 4, a);
+  put_f64(e + 6, b);
+  put_f64(e + 8, mn);
+  put_f64(e + 10, mx);
+  e[16] = mode;
+  e[17] = flags;
+  return rec_ew(d, call, variant, k->op, e);
+}
+
+static bp_status_t rec_spec(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
+  const kernel_info_t *k = call->kernel_data;
+  return rec_ew(d, call, variant, k->op, NULL);
+}
+
+/* ---- random ops (reference/src/ref_random.h) ---- */
+
+static void put_seed(const bp_kernel_call_t *call, uint32_t *e) {
+  put_u64(e + 0, (uint64_t)attr_i(call, "seed", 0));
+  put_u64(e + 2, (uint64_t)attr_i(call, "offset", 0));
+}
+
+static bp_status_t rec_uniform(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
+  uint32_t e[EW_NEXTRA];
+  memset(e, 0, sizeof e);
+  put_seed(call, e);
+  double from = attr_f(call, "from", 0.0), to = attr_f(call, "to", 1.0);
+  put_f32(e + 4, from);
+  put_f32(e + 5, to);
+  put_f64(e + 6, from);
+  put_f64(e + 8, to);
+  return rec_ew(d, call, variant, 0, e);
+}
+
+static bp_status_t rec_dropout(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
+  uint32_t e[EW_NEXTRA];
+  memset(e, 0, sizeof e);
+  put_seed(call, e);
+  double keep = 1.0 - attr_f(call, "p", 0.5);
+  double threshold = keep * 16777216.0; /* kept when u24 < threshold, i.e. u24 < ceil(threshold) */
+  double scale = keep == 0.0 ? 0.0 : 1.0 / keep;
+  e[4] = attr_b(call, "train", true) ? 1u : 0u;
+  e[5] = threshold <= 0 ? 0u : (uint32_t)ceil(threshold);
+  put_f32(e + 6, scale);
+  put_f64(e + 8, scale);
+  return rec_ew(d, call, variant, 0, e);
+}
+
+static bp_status_t rec_bernoulli(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
+  uint32_t e[EW_NEXTRA];
+  memset(e, 0, sizeof e);
+  put_seed(call, e);
+  put_u64(e + 4, bpvk_element_bits(call->outputs[0]->dtype, 1.0, 1));
+  /* The ew operand order is (out, p): the shader reads p as binding 2. */
+  return rec_ew_checked(d, call, variant, 0, e, "bernoulli: p must be in [0, 1]");
 }
 
 static bp_status_t rec_fill(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
@@ -167,7 +334,7 @@ static bp_status_t rec_fill(bpvk_device_t *d, const bp_kernel_call_t *call, int3
   double value = fv && fv->type == BP_ATTR_FLOAT ? fv->value.f : 0.0;
   int64_t value_int = iv && iv->type == BP_ATTR_INT ? iv->value.i : 0;
   uint64_t bits = bpvk_element_bits(call->outputs[0]->dtype, value, value_int);
-  uint32_t extra[4] = {(uint32_t)bits, (uint32_t)(bits >> 32), 0, 0};
+  uint32_t extra[EW_NEXTRA] = {(uint32_t)bits, (uint32_t)(bits >> 32)};
   return rec_ew(d, call, variant, 0, extra);
 }
 
@@ -177,9 +344,10 @@ static bp_status_t rec_copy(bpvk_device_t *d, const bp_kernel_call_t *call, int3
 
 static bp_status_t rec_binary(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
   const kernel_info_t *k = call->kernel_data;
-  const bp_attr_t *at = bp_abi_find_attr(call, "alpha");
-  double alpha = at && at->type == BP_ATTR_FLOAT ? at->value.f : 1.0;
-  uint32_t extra[4] = {0, 0, 0, 0};
+  double alpha = attr_f(call, "alpha", 1.0);
+  uint32_t extra[EW_NEXTRA];
+  memset(extra, 0, sizeof extra);
+  extra[2] = (uint32_t)attr_i(call, "rounding_mode", 0);
   bp_dtype_t dt = call->outputs[0]->dtype;
   if (dt == BP_DTYPE_F64) {
     memcpy(extra, &alpha, 8);
@@ -191,7 +359,8 @@ static bp_status_t rec_binary(bpvk_device_t *d, const bp_kernel_call_t *call, in
     extra[0] = (uint32_t)u;
     extra[1] = (uint32_t)(u >> 32);
   }
-  return rec_ew(d, call, variant, k->op, extra);
+  bool int_div = (k->op == BI_DIV || k->op == BI_REM) && !(dt >= BP_DTYPE_F16);
+  return rec_ew_checked(d, call, variant, k->op, extra, int_div ? "division by zero (integer div or remainder)" : NULL);
 }
 
 /* ---- sum: output in keepdim form ---- */
@@ -289,6 +458,11 @@ static bp_status_t k_copy(const bp_kernel_call_t *c) { return run(c, rec_copy); 
 static bp_status_t k_binary(const bp_kernel_call_t *c) { return run(c, rec_binary); }
 static bp_status_t k_sum(const bp_kernel_call_t *c) { return run(c, rec_sum); }
 static bp_status_t k_matmul(const bp_kernel_call_t *c) { return run(c, rec_matmul); }
+static bp_status_t k_unary(const bp_kernel_call_t *c) { return run(c, rec_unary); }
+static bp_status_t k_spec(const bp_kernel_call_t *c) { return run(c, rec_spec); }
+static bp_status_t k_uniform(const bp_kernel_call_t *c) { return run(c, rec_uniform); }
+static bp_status_t k_dropout(const bp_kernel_call_t *c) { return run(c, rec_dropout); }
+static bp_status_t k_bernoulli(const bp_kernel_call_t *c) { return run(c, rec_bernoulli); }
 
 /* ---- registration ---- */
 
@@ -327,11 +501,37 @@ static bp_status_t reg(bpvk_ctx_t *ctx, const char *op, const char *variant, con
   return ctx->host->register_kernel(ctx->host->host_ctx, &r);
 }
 
+/* Which unary ops a dtype gets: float functions only for floats (f64 only
+ * those SPIR-V has double math for: GLSL.std.450 exp, log, sin, tanh, pow,
+ * atan ... are 16/32-bit only); integers the exact ones; bool only sign. */
+static bool unary_has(uint32_t op, bp_dtype_t dt) {
+  bool exact = op <= UN_SIGN || op == UN_RELU || op >= UN_FLOOR;
+  if (dt == BP_DTYPE_BOOL) return op == UN_SIGN;
+  if (dt < BP_DTYPE_F16) return exact;
+  if (dt == BP_DTYPE_F64) return exact || (op >= UN_SQRT && op <= UN_RECIPROCAL) || op == UN_LEAKY;
+  return true;
+}
+
+static bool binary_has(uint32_t op, bp_dtype_t dt) {
+  bool is_float = dt >= BP_DTYPE_F16;
+  switch (op) {
+    case BI_ADD: case BI_MUL: case BI_MAX: case BI_MIN: return true;
+    case BI_SUB: case BI_DIV: case BI_REM: return dt != BP_DTYPE_BOOL;
+    /* f32 pow declined: GLSL's pow (lavapipe: exp2(y log2 x) in f32) is
+     * thousands of ulp off for large |y log2 x|; f16/bf16 absorb it. */
+    case BI_POW: return dt != BP_DTYPE_BOOL && dt != BP_DTYPE_F32 && dt != BP_DTYPE_F64;
+    case BI_ATAN2: return is_float && dt != BP_DTYPE_F64;
+    default: return !is_float; /* bitwise */
+  }
+}
+
 bp_status_t bpvk_kernels_register(bpvk_ctx_t *ctx) {
   bp_status_t s = BP_STATUS_OK;
   char name[32];
   for (bp_dtype_t a = BP_DTYPE_BOOL; a <= BP_DTYPE_F64 && !s; ++a) {
-    bp_dtype_t one[1] = {a}, three[3] = {a, a, a};
+    bp_dtype_t one[1] = {a}, three[3] = {a, a, a}, two_same[2] = {a, a}, to_bool[2] = {a, BP_DTYPE_BOOL},
+               cmp[3] = {a, a, BP_DTYPE_BOOL};
+    bool is_float = a >= BP_DTYPE_F16;
     snprintf(name, sizeof name, "fill_%u", raw_dtype(a));
     s = reg(ctx, "fill", name, one, 1, k_fill, &kFill);
     for (bp_dtype_t b = BP_DTYPE_BOOL; b <= BP_DTYPE_F64 && !s; ++b) {
@@ -340,17 +540,31 @@ bp_status_t bpvk_kernels_register(bpvk_ctx_t *ctx) {
       else snprintf(name, sizeof name, "copy_%u_%u", a, b);
       s = reg(ctx, "copy", name, two, 2, k_copy, &kCopy);
     }
-    bool is_float = a >= BP_DTYPE_F16;
     snprintf(name, sizeof name, "binary_%u", a);
-    if (!s) s = reg(ctx, "add", name, three, 3, k_binary, &kAdd);
-    if (!s && a != BP_DTYPE_BOOL) s = reg(ctx, "sub", name, three, 3, k_binary, &kSub);
-    if (!s) s = reg(ctx, "mul", name, three, 3, k_binary, &kMul);
-    if (!s && is_float) s = reg(ctx, "div", name, three, 3, k_binary, &kDiv);
-    bp_dtype_t two_same[2] = {a, a};
+    for (uint32_t op = 0; op < BI_COUNT && !s; ++op)
+      if (binary_has(op, a)) s = reg(ctx, kBinaryOps[op], name, three, 3, k_binary, &kBinary[op]);
+    snprintf(name, sizeof name, "unary_%u", a);
+    for (uint32_t op = 0; op < UN_COUNT && !s; ++op)
+      if (unary_has(op, a)) s = reg(ctx, kUnaryOps[op], name, two_same, 2, k_unary, &kUnary[op]);
+    snprintf(name, sizeof name, "pred_%u", a);
+    for (uint32_t op = 0; op < 3 && !s; ++op) s = reg(ctx, kPredOps[op], name, to_bool, 2, k_spec, &kPred[op]);
+    snprintf(name, sizeof name, "cmp_%u", a);
+    for (uint32_t op = 0; op < 9 && !s; ++op) s = reg(ctx, kCmpOps[op], name, cmp, 3, k_spec, &kCmp[op]);
     snprintf(name, sizeof name, "sum_%u", a);
     if (!s && (is_float || a == BP_DTYPE_I64)) s = reg(ctx, "sum", name, two_same, 2, k_sum, &kSum);
     snprintf(name, sizeof name, "mm_%u", a);
     if (!s && a != BP_DTYPE_BOOL) s = reg(ctx, "matmul", name, three, 3, k_matmul, &kMatmul);
+    if (is_float && !s) {
+      snprintf(name, sizeof name, "uniform_%u", a);
+      s = reg(ctx, "uniform", name, one, 1, k_uniform, &kUniform);
+      snprintf(name, sizeof name, "dropout_%u", a);
+      if (!s) s = reg(ctx, "dropout", name, two_same, 2, k_dropout, &kDropout);
+    }
+    for (bp_dtype_t p = BP_DTYPE_F32; p <= BP_DTYPE_F64 && !s; ++p) {
+      bp_dtype_t sig[2] = {p, a};
+      snprintf(name, sizeof name, "bern_%u_%u", p, raw_dtype(a));
+      s = reg(ctx, "bernoulli", name, sig, 2, k_bernoulli, &kBernoulli);
+    }
   }
   return s;
 }

@@ -100,6 +100,13 @@ static bp_status_t open_device(bpvk_ctx_t *ctx, bpvk_device_t *d) {
   d->feat.storage8 = v12 && f12.storageBuffer8BitAccess;
   d->feat.int8 = v12 && f12.shaderInt8;
   d->feat.float16 = v12 && f12.shaderFloat16;
+  if (v12) {
+    VkPhysicalDeviceFloatControlsProperties fc = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FLOAT_CONTROLS_PROPERTIES};
+    VkPhysicalDeviceProperties2 fp = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = &fc};
+    vkGetPhysicalDeviceProperties2(d->phys, &fp);
+    d->feat.preserve32 = fc.shaderSignedZeroInfNanPreserveFloat32;
+    d->feat.preserve64 = fc.shaderSignedZeroInfNanPreserveFloat64;
+  }
   /* Enable exactly those (and nothing else). */
   VkPhysicalDeviceVulkan12Features e12 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
                                           .storageBuffer8BitAccess = d->feat.storage8,

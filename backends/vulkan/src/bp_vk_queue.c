@@ -104,6 +104,10 @@ static void batch_retire(bpvk_device_t *d, bpvk_batch_t *b) {
                      "vulkan vkWaitForFences: %s (queued work failed)", bpvk_result_name(r));
   vkResetFences(d->dev, 1, &b->fence);
   b->submitted = false;
+  for (uint32_t i = 0; i < b->ncheck; ++i)
+    if (b->params_map[b->check_word[i]] != 0)
+      bpvk_set_pending(d, BP_STATUS_INVALID_ARGUMENT, "vulkan %s", b->check_msg[i]);
+  b->ncheck = 0;
 }
 
 bp_status_t bpvk_batch_begin(bpvk_device_t *d, bpvk_batch_t **out) {
@@ -119,6 +123,7 @@ bp_status_t bpvk_batch_begin(bpvk_device_t *d, bpvk_batch_t **out) {
     b->dispatches = 0;
     b->staging_used = 0;
     b->params_used = 0;
+    b->ncheck = 0;
   }
   *out = b;
   return BP_STATUS_OK;
@@ -196,6 +201,9 @@ static bool capabilities_enabled(const bpvk_device_t *d, const bpvk_spirv_t *sp)
         case 39: if (!d->feat.int8) return false; break;
         case 4433: if (!d->feat.storage16) return false; break;
         case 4448: if (!d->feat.storage8) return false; break;
+        case 4466: /* SignedZeroInfNanPreserve (32, and 64 where the module has Float64) */
+          if (!d->feat.preserve32 || (d->feat.float64 && !d->feat.preserve64)) return false;
+          break;
         default: return false;
       }
     }
@@ -303,6 +311,12 @@ void bpvk_forget_buffer(bpvk_device_t *d, VkBuffer buffer) {
 
 bp_status_t bpvk_dispatch(bpvk_device_t *d, int32_t variant, uint32_t spec, const VkBuffer tensors[3],
                           const uint32_t *params, uint32_t nparams, uint32_t gx, uint32_t gy, uint32_t gz) {
+  return bpvk_dispatch_checked(d, variant, spec, tensors, params, nparams, gx, gy, gz, NULL);
+}
+
+bp_status_t bpvk_dispatch_checked(bpvk_device_t *d, int32_t variant, uint32_t spec, const VkBuffer tensors[3],
+                                  const uint32_t *params, uint32_t nparams, uint32_t gx, uint32_t gy, uint32_t gz,
+                                  const char *check) {
   VkPipeline pipe = VK_NULL_HANDLE;
   bp_status_t s = get_pipeline(d, variant, spec, &pipe);
   if (s) return s;
@@ -320,6 +334,11 @@ bp_status_t bpvk_dispatch(bpvk_device_t *d, int32_t variant, uint32_t spec, cons
   }
   uint32_t poff = b->params_used;
   memcpy(b->params_map + poff, params, nparams * 4u);
+  if (check) {
+    b->params_map[poff + nparams - 1] = 0;
+    b->check_word[b->ncheck] = poff + nparams - 1;
+    b->check_msg[b->ncheck++] = check;
+  }
   b->params_used += words;
   VkBuffer bufs[BPVK_MAX_BINDINGS] = {b->params, b->params, b->params, b->params};
   for (int i = 0; i < 3; ++i)
@@ -331,6 +350,6 @@ bp_status_t bpvk_dispatch(bpvk_device_t *d, int32_t variant, uint32_t spec, cons
   vkCmdPushConstants(b->cmd, d->pipeline_layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, 4, &poff);
   vkCmdDispatch(b->cmd, gx, gy, gz);
   bpvk_barrier(b);
-  if (++b->dispatches >= BPVK_SUBMIT_EVERY) return bpvk_batch_submit(d);
+  if (++b->dispatches >= BPVK_SUBMIT_EVERY || b->ncheck >= BPVK_MAX_CHECKS) return bpvk_batch_submit(d);
   return BP_STATUS_OK;
 }
