@@ -225,5 +225,6 @@ bp_status_t bp_dnnl_nn_register(bp_dnnl_ctx_t *ctx);
 bp_status_t bp_dnnl_conv_register(bp_dnnl_ctx_t *ctx);
 bp_status_t bp_dnnl_pool_register(bp_dnnl_ctx_t *ctx);
 bp_status_t bp_dnnl_norm_register(bp_dnnl_ctx_t *ctx);
+bp_status_t bp_dnnl_backward_register(bp_dnnl_ctx_t *ctx);
 
 #endif /* BP_ONEDNN_PLUGIN_H_ */
