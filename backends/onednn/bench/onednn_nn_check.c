@@ -133,6 +133,44 @@ int main(void) {
       bp_tensor_release(x); bp_tensor_release(go); bp_tensor_release(y); bp_tensor_release(in_d[0]);
       bp_tensor_release(in_d[1]); bp_tensor_release(o_r); bp_tensor_release(o_d);
     }
+  /* max/avg_pool2d_backward from the reference's forward; gelu_backward */
+  {
+    uint32_t mpf, mpb, apb, gb;
+    CK(bp_op_find("max_pool2d", &mpf));
+    CK(bp_op_find("max_pool2d_backward", &mpb));
+    CK(bp_op_find("avg_pool2d_backward", &apb));
+    CK(bp_op_find("gelu_backward", &gb));
+    int64_t xs[4] = {2, 3, 9, 10};
+    int64_t k3[1] = {3}, s2[1] = {2}, p1[1] = {1};
+    bp_attr_t pa[3] = {{.name = "kernel_size", .type = BP_ATTR_INTS, .count = 1, .value.ints = k3},
+                       {.name = "stride", .type = BP_ATTR_INTS, .count = 1, .value.ints = s2},
+                       {.name = "padding", .type = BP_ATTR_INTS, .count = 1, .value.ints = p1}};
+    bp_tensor_t *x = rnd(ref, 4, xs, 31), *fo[2] = {NULL, NULL};
+    CK(bp_op_run(mpf, 1, &x, 3, pa, 2, fo));
+    int64_t n = 1;
+    for (int d = 0; d < 4; ++d) n *= bp_tensor_shape(fo[0])[d];
+    bp_tensor_t *go = rnd(ref, 4, bp_tensor_shape(fo[0]), 32);
+    bp_tensor_t *in_r[3] = {go, x, fo[1]}, *in_d[3];
+    for (int k = 0; k < 3; ++k) CK(bp_tensor_to(in_r[k], dev, &in_d[k]));
+    for (int m = 0; m < 2; ++m) {
+      bp_tensor_t *o_r = NULL, *o_d = NULL;
+      CK(bp_op_run(m ? apb : mpb, m ? 2 : 3, in_r, 3, pa, 1, &o_r));
+      CK(bp_op_run(m ? apb : mpb, m ? 2 : 3, in_d, 3, pa, 1, &o_d));
+      bad |= compare(m ? "avg_pool2d_backward k3 s2 p1" : "max_pool2d_backward k3 s2 p1", o_d, o_r, 2 * 3 * 9 * 10);
+      bp_tensor_release(o_r); bp_tensor_release(o_d);
+    }
+    for (int ap = 0; ap < 2; ++ap) {
+      bp_tensor_t *g_in_r[2] = {x, x}, *g_in_d[2] = {in_d[1], in_d[1]}, *o_r = NULL, *o_d = NULL;
+      bp_attr_t ga = {.name = "approximate", .type = BP_ATTR_INT, .value.i = ap};
+      CK(bp_op_run(gb, 2, g_in_r, 1, &ga, 1, &o_r));
+      CK(bp_op_run(gb, 2, g_in_d, 1, &ga, 1, &o_d));
+      bad |= compare(ap ? "gelu_backward tanh" : "gelu_backward erf", o_d, o_r, 2 * 3 * 9 * 10);
+      bp_tensor_release(o_r); bp_tensor_release(o_d);
+    }
+    (void)n;
+    for (int k = 0; k < 3; ++k) { bp_tensor_release(in_r[k]); bp_tensor_release(in_d[k]); }
+    bp_tensor_release(fo[0]);
+  }
   bp_stats_get(&s1);
   printf("fallbacks: %llu\n", (unsigned long long)(s1.fallbacks - s0.fallbacks));
   bp_shutdown();

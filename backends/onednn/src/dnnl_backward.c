@@ -1,7 +1,8 @@
 /* dnnl_backward.c - gradients through oneDNN's backward primitives:
  * conv2d_backward (convolution backward data + backward weights, which also
  * gives the bias gradient), softmax_backward and log_softmax_backward
- * (softmax v2 backward).
+ * (softmax v2 backward), gelu_backward (eltwise backward); the pooling
+ * gradients are in dnnl_pool.c.
  *
  * Backward primitives need the forward primitive descriptor as a hint; the
  * make functions create it (forward_training) and drop it once the backward
@@ -180,6 +181,48 @@ static bp_status_t smb_kernel(const bp_kernel_call_t *call) {
   return status;
 }
 
+/* ---- gelu_backward(grad_output, x) -> grad_input ---- */
+
+typedef struct gbw_arg {
+  dnnl_memory_desc_t md;
+  dnnl_alg_kind_t alg;
+} gbw_arg_t;
+
+static dnnl_status_t gbw_make(bp_dnnl_ctx_t *ctx, const void *varg, dnnl_primitive_desc_t *pd) {
+  const gbw_arg_t *g = varg;
+  dnnl_eltwise_desc_t fwd, bwd;
+  dnnl_status_t s = dnnl_eltwise_forward_desc_init(&fwd, dnnl_forward_training, g->alg, &g->md, 0.0f, 0.0f);
+  if (!s) s = dnnl_eltwise_backward_desc_init(&bwd, g->alg, &g->md, &g->md, 0.0f, 0.0f);
+  return s ? s : make_with_hint(ctx, &fwd, &bwd, pd);
+}
+
+static bool gbw_supports(const bp_kernel_call_t *call) {
+  const int64_t ap = bp_dnnl_attr_int(call, "approximate", 0);
+  return (ap == 0 || ap == 1) && smb_supports(call);
+}
+
+static bp_status_t gbw_kernel(const bp_kernel_call_t *call) {
+  bp_dnnl_ctx_t *ctx = call->plugin_ctx;
+  const bp_tensor_desc_t *go = call->inputs[0], *x = call->inputs[1], *gi = call->outputs[0];
+  gbw_arg_t g = {.alg = bp_dnnl_attr_int(call, "approximate", 0) ? dnnl_eltwise_gelu_tanh
+                                                                  : dnnl_eltwise_gelu_erf};
+  if (!bp_dnnl_md(&g.md, gi, false))
+    return bp_dnnl_fail(ctx, BP_STATUS_UNSUPPORTED, "onednn gelu_backward: no memory descriptor");
+  bp_dnnl_key_t key;
+  bp_dnnl_key_init(&key, "gelu_backward", (uint32_t)g.alg);
+  bp_dnnl_key_md(&key, &g.md);
+  bp_dnnl_args_t args = {0};
+  bp_dnnl_args_add(&args, DNNL_ARG_SRC, &g.md, bp_dnnl_ptr(x));
+  bp_dnnl_args_add(&args, DNNL_ARG_DIFF_DST, &g.md, bp_dnnl_ptr(go));
+  bp_dnnl_args_add(&args, DNNL_ARG_DIFF_SRC, &g.md, bp_dnnl_ptr(gi));
+  const bp_dnnl_prim_t *p = NULL;
+  bp_dnnl_lock(ctx);
+  bp_status_t status = bp_dnnl_cache_get(ctx, &key, gbw_make, &g, 0, &p);
+  if (!status) status = bp_dnnl_execute(ctx, p, &args, "gelu_backward");
+  bp_dnnl_unlock(ctx);
+  return status;
+}
+
 bp_status_t bp_dnnl_backward_register(bp_dnnl_ctx_t *ctx) {
   static const int log_tag = 1;
   static const bp_dtype_t f32[6] = {BP_DTYPE_F32, BP_DTYPE_F32, BP_DTYPE_F32,
@@ -193,6 +236,7 @@ bp_status_t bp_dnnl_backward_register(bp_dnnl_ctx_t *ctx) {
     s = bp_dnnl_register(ctx->host, "conv2d_backward", sig, 6, cbw_kernel, cbw_supports, NULL);
     if (!s) s = bp_dnnl_register(ctx->host, "softmax_backward", sig, 3, smb_kernel, smb_supports, NULL);
     if (!s) s = bp_dnnl_register(ctx->host, "log_softmax_backward", sig, 3, smb_kernel, smb_supports, &log_tag);
+    if (!s) s = bp_dnnl_register(ctx->host, "gelu_backward", sig, 3, gbw_kernel, gbw_supports, NULL);
   }
   return s;
 }
