@@ -6,7 +6,9 @@
  * weights and dst, so oneDNN picks its fast blocked layouts; each call
  * reorders x and the weights into them and the result out of them
  * (bp_dnnl_execute_any; the reorders are cached primitives too). Grouped
- * weights are oneDNN's 5-D [G, O/G, I/G, KH, KW] view of the same memory. */
+ * weights are oneDNN's 5-D [G, O/G, I/G, KH, KW] view of the same memory.
+ * conv_transpose2d's output_padding becomes a smaller (even negative) right
+ * padding, which the deconvolution takes. */
 #include <string.h>
 
 #include "dnnl_plugin.h"
@@ -143,15 +145,6 @@ static bp_status_t conv_common(const bp_kernel_call_t *call, bool transposed) {
 static bp_status_t conv_kernel(const bp_kernel_call_t *call) { return conv_common(call, false); }
 static bp_status_t deconv_kernel(const bp_kernel_call_t *call) { return conv_common(call, true); }
 
-static bool deconv_supports(const bp_kernel_call_t *call) {
-  if (!conv_supports(call)) return false;
-  /* output_padding beyond padding would need a negative right padding */
-  int64_t pad[2], opad[2];
-  bp_dnnl_attr_spatial(call, "padding", 0, pad);
-  bp_dnnl_attr_spatial(call, "output_padding", 0, opad);
-  return opad[0] <= pad[0] && opad[1] <= pad[1];
-}
-
 bp_status_t bp_dnnl_conv_register(bp_dnnl_ctx_t *ctx) {
   static const bp_dtype_t sig_f32[4] = {BP_DTYPE_F32, BP_DTYPE_F32, BP_DTYPE_F32, BP_DTYPE_F32};
   static const bp_dtype_t sig_bf16[4] = {BP_DTYPE_BF16, BP_DTYPE_BF16, BP_DTYPE_BF16, BP_DTYPE_BF16};
@@ -160,7 +153,7 @@ bp_status_t bp_dnnl_conv_register(bp_dnnl_ctx_t *ctx) {
   for (int i = 0; i < 2 && !s; ++i) {
     if (!(ctx->dtype_mask & BP_DTYPE_BIT(sigs[i][0]))) continue;
     s = bp_dnnl_register(ctx->host, "conv2d", sigs[i], 4, conv_kernel, conv_supports, NULL);
-    if (!s) s = bp_dnnl_register(ctx->host, "conv_transpose2d", sigs[i], 4, deconv_kernel, deconv_supports, NULL);
+    if (!s) s = bp_dnnl_register(ctx->host, "conv_transpose2d", sigs[i], 4, deconv_kernel, conv_supports, NULL);
   }
   return s;
 }
