@@ -10,6 +10,8 @@
 #               pocl-opencl-icd clinfo (a CPU OpenCL device for its tests)
 #   vulkan:     libvulkan-dev glslc (build), mesa-vulkan-drivers (lavapipe), vulkan-validationlayers (CI)
 #   onednn:     libdnnl-dev (backends/onednn)
+#   training:   zlib1g-dev (bp train reads gzip files), dataset-fashion-mnist
+#               (the data set of `bp train` and its CI test)
 set -euo pipefail
 
 packages=(
@@ -20,6 +22,7 @@ packages=(
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo
   libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers vulkan-tools
   libdnnl-dev
+  zlib1g-dev dataset-fashion-mnist
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -267,6 +267,27 @@ static bp_status_t d_relu(const bp_grad_ctx_t *c, bp_tensor_t *const *g, bp_tens
   return s;
 }
 
+/* dropout: the kept elements' gradient scaled by 1/(1-p). The mask is
+ * redrawn, not saved: dropout of ones with the same attributes (seed,
+ * offset) gives exactly scale-or-zero at every element. */
+static bp_status_t d_dropout(const bp_grad_ctx_t *c, bp_tensor_t *const *g, bp_tensor_t **gi) {
+  if (!c->needs[0]) return BP_STATUS_OK;
+  if (!c->attrs[1].value.b) {
+    gi[0] = bp_tensor_retain(g[0]);
+    return BP_STATUS_OK;
+  }
+  const bp_grad_tensor_meta_t *m = &c->node->in_meta[0];
+  bp_tensor_t *ones = NULL, *scale_mask[1] = {NULL};
+  bp_status_t s = bp_tensor_create(m->device, m->dtype, m->ndim, m->shape, &ones);
+  if (!s) s = bp_fill(ones, 1.0);
+  if (!s) s = bp_op_run(BP_OP_DROPOUT, 1, &ones, bp_op_def(BP_OP_DROPOUT)->num_attrs, c->attrs, 1,
+                        scale_mask);
+  if (!s) s = bp_mul(g[0], scale_mask[0], &gi[0]);
+  bp_tensor_release(ones);
+  bp_tensor_release(scale_mask[0]);
+  return s;
+}
+
 /* ---- the table ---- */
 
 #define IN(i) BP_DERIVATIVE_IN(i)
@@ -288,6 +309,7 @@ const bp_named_derivative_t bp_derivatives_core[] = {
     {BP_OP_TANH, {0, OUT(0), d_tanh}},
     {BP_OP_SIGMOID, {0, OUT(0), d_sigmoid}},
     {BP_OP_RELU, {0, OUT(0), d_relu}},
+    {BP_OP_DROPOUT, {0, 0, d_dropout}},
 };
 const size_t bp_derivatives_core_count = sizeof(bp_derivatives_core) / sizeof(bp_derivatives_core[0]);
 

@@ -26,7 +26,8 @@
   BP_OPS_NN(X)        \
   BP_OPS_NN2(X)       \
   BP_OPS_RANDOM(X)    \
-  BP_OPS_NN_BACKWARD(X)
+  BP_OPS_NN_BACKWARD(X) \
+  BP_OPS_TRAIN(X)
 
 enum {
 #define BP_OP_ENUM(id, name, sym) BP_OP_##id,

@@ -165,4 +165,9 @@
   X(LOG_SOFTMAX_BACKWARD, "log_softmax_backward", log_softmax_backward) \
   X(GELU_BACKWARD, "gelu_backward", gelu_backward)
 
+/* ---- training: optimizer steps (bp_ops_train.c) ---- */
+#define BP_OPS_TRAIN(X)                  \
+  X(SGD_STEP, "sgd_step", sgd_step)      \
+  X(ADAMW_STEP, "adamw_step", adamw_step)
+
 #endif /* BACKPLANE_BP_OPS_FAMILIES_H_ */

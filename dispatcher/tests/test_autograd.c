@@ -180,3 +180,39 @@ Test(autograd, retain_grad_of_non_leaf) {
   bp_tensor_t *list[] = {x, y, z, l};
   for (int i = 0; i < 4; ++i) bp_tensor_release(list[i]);
 }
+
+Test(autograd, dropout_gradient_uses_the_same_mask) {
+  int64_t s[1] = {64};
+  float xd[64];
+  for (int i = 0; i < 64; ++i) xd[i] = (float)(i + 1);
+  bp_tensor_t *x = param(1, s, xd), *y = NULL, *l = NULL;
+  uint32_t op;
+  BP_CHECK(bp_op_find("dropout", &op));
+  bp_attr_t attrs[3] = {
+      {.type = BP_ATTR_FLOAT, .name = "p", .count = 1, .value.f = 0.25},
+      {.type = BP_ATTR_INT, .name = "seed", .count = 1, .value.i = 7},
+      {.type = BP_ATTR_INT, .name = "offset", .count = 1, .value.i = 3},
+  };
+  bp_tensor_t *out[1] = {NULL};
+  BP_CHECK(bp_op_run(op, 1, &x, 3, attrs, 1, out));
+  y = out[0];
+  BP_CHECK(bp_sum(y, 0, NULL, 0, &l));
+  BP_CHECK(bp_backward(l, NULL, NULL));
+  float yv[64], g[64];
+  read_f32(y, yv, 64);
+  read_grad(x, g, 64);
+  int kept = 0;
+  for (int i = 0; i < 64; ++i) {
+    /* kept elements: y = x / 0.75 and dy/dx = 1/0.75; dropped: both 0 */
+    if (yv[i] != 0.0f) {
+      ++kept;
+      cr_assert_float_eq(g[i], 1.0f / 0.75f, 1e-6, "g[%d] = %g", i, g[i]);
+    } else {
+      cr_assert_eq(g[i], 0.0f, "g[%d] = %g", i, g[i]);
+    }
+  }
+  cr_assert(kept > 30 && kept < 64, "kept %d of 64", kept);
+  bp_tensor_release(x);
+  bp_tensor_release(y);
+  bp_tensor_release(l);
+}

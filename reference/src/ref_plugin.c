@@ -72,6 +72,7 @@ static bp_status_t ref_init(const bp_host_api_t *host, void **out_plugin_ctx) {
       bp_ref_unary_register,  bp_ref_binary2_register, bp_ref_reduce2_register,
       bp_ref_nn_register,     bp_ref_nn2_register,     bp_ref_random_register,
       bp_ref_nn_backward_register,
+      bp_ref_train_register,
   };
   for (size_t i = 0; i < sizeof registrars / sizeof registrars[0]; ++i) {
     bp_status_t status = registrars[i](host);

@@ -57,6 +57,7 @@ bp_status_t bp_ref_nn_register(const bp_host_api_t *host);      /* ref_nn.c */
 bp_status_t bp_ref_nn2_register(const bp_host_api_t *host);     /* ref_nn2.c */
 bp_status_t bp_ref_random_register(const bp_host_api_t *host);  /* ref_random.c */
 bp_status_t bp_ref_nn_backward_register(const bp_host_api_t *host); /* ref_nn_backward*.c */
+bp_status_t bp_ref_train_register(const bp_host_api_t *host);   /* ref_train.c */
 
 /* Memory entries of the plugin table (ref_memory.c); contracts in bp_abi.h. */
 bp_status_t bp_ref_buffer_alloc(void *plugin_ctx, uint32_t device,

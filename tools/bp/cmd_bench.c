@@ -31,11 +31,17 @@
 static const char usage[] =
     "usage: bp bench dispatch [--iters N] [--reps R] [--json]\n"
     "       bp bench ops [--quick] [--reps R] [--json] [--device DEV]\n"
+    "       bp bench autograd [--iters N] [--reps R] [--quick] [--json]\n"
     "\n"
     "ops: the reference kernels on realistic sizes: f32 matmul 1024^3 beside\n"
     "single-threaded OpenBLAS (when bp was built with libopenblas-dev), conv2d\n"
     "(8x64x56x56, 64 3x3 filters), add/mul/sum on 16M f32 beside memcpy of the\n"
     "same bytes. --quick uses small sizes (a smoke test). Default R: 3.\n"
+    "\n"
+    "autograd: the cost of recording for autograd, per op: add and mul on 1-element\n"
+    "f32 tensors with and without requires_grad; backward of a chain of 64 small\n"
+    "ops; one training step of the bp train MLP (batch 64, SGD). Beside libtorch\n"
+    "(requires_grad tensors, no InferenceMode) when built with it. N at most 20000.\n"
     "\n"
     "dispatch:\n"
     "Measures the per-op cost of the dispatcher in ns/op for add on 1-element\n"
@@ -309,8 +315,10 @@ int bpcli_cmd_bench(int argc, char **argv) {
   if (!strcmp(subject, "ops") && device != NULL)
     return bpcli_bench_ops_device(device, quick, reps_given ? (int)reps : 3, json);
   if (!strcmp(subject, "ops")) return bpcli_bench_ops(quick, reps_given ? (int)reps : 3, json);
+  if (!strcmp(subject, "autograd"))
+    return bpcli_bench_autograd(quick ? 2000 : (int)(iters < 20000 ? iters : 20000), (int)reps, json);
   if (strcmp(subject, "dispatch"))
-    return bpcli_usage_error(usage, "bench: unknown benchmark '%s' (expected dispatch or ops)",
+    return bpcli_usage_error(usage, "bench: unknown benchmark '%s' (expected dispatch, ops or autograd)",
                              subject);
   return run_dispatch((uint64_t)iters, (int)reps, json);
 }

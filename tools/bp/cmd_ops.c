@@ -204,6 +204,12 @@ static size_t loaded_plugins(bp_plugin_t **plugins, const char **names, size_t c
 
 #define MAX_PLUGINS 64
 
+/* View functions with a variable number of outputs, which the catalog's
+ * fixed slots cannot describe; they are public functions, not ops. */
+static const char outside_catalog[] =
+    "split and chunk (bp_tensor_split, bp_tensor_split_sizes, bp_tensor_chunk in "
+    "bp_ops_shape.h): views returning a variable number of tensors, every dtype, no kernel.";
+
 static int print_text(void) {
   bp_plugin_t *plugins[MAX_PLUGINS];
   const char *names[MAX_PLUGINS];
@@ -227,6 +233,7 @@ static int print_text(void) {
       free(l.sigs);
     }
   }
+  printf("\n  outside the catalog: %s\n", outside_catalog);
   return BPCLI_EXIT_OK;
 }
 
@@ -301,6 +308,7 @@ static int print_markdown(void) {
       if (!bp_op_query_attr(op, i, &a, &doc)) printf("- `%s`: %s\n", a.name, doc);
     }
   }
+  printf("\n## Outside the catalog\n\n%s\n", outside_catalog);
   return BPCLI_EXIT_OK;
 }
 

@@ -19,7 +19,8 @@ static const command_t commands[] = {
     {"ops", "list the op catalog and which dtypes each plugin implements natively", bpcli_cmd_ops},
     {"conformance", "prove a plugin right: ABI, memory and ops against ref:0 (docs/conformance.md)",
      bp_conformance_main},
-    {"bench", "measure the dispatcher's per-op overhead and the reference kernels' speed (bp bench dispatch|ops)", bpcli_cmd_bench},
+    {"bench", "measure the dispatcher's per-op overhead and the reference kernels' speed (bp bench dispatch|ops|autograd)", bpcli_cmd_bench},
+    {"train", "train an MLP or a CNN on Fashion-MNIST with autograd and the optimizer ops", bpcli_cmd_train},
 };
 #define NUM_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

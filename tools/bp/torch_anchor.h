@@ -40,6 +40,7 @@ typedef struct bpcli_torch_anchor {
   void (*free)(bpcli_torch_t *t);
   int (*add_loop)(void *t, uint64_t n);
   int (*add_out_loop)(void *t, uint64_t n);
+  void *dl; /* the module's dlopen handle (for further symbols) */
 } bpcli_torch_anchor_t;
 
 /* Opens the module next to the bp executable (../lib/backplane/ from its

@@ -65,6 +65,7 @@ bool bpcli_torch_anchor_open(bpcli_torch_anchor_t *anchor, char *err, size_t err
       !load_sym(dl, "bpcli_torch_add_loop", &a.add_loop, err, err_size) ||
       !load_sym(dl, "bpcli_torch_add_out_loop", &a.add_out_loop, err, err_size))
     return false; /* dl stays open: closing libtorch is not safe */
+  a.dl = dl;
   *anchor = a;
   return true;
 }

@@ -344,6 +344,8 @@ BP_API void bp_stats_reset(void);
 
 #include "backplane/bp_ops_random.h"
 
+#include "backplane/bp_ops_train.h"
+
 #include "backplane/bp_autograd.h"
 
 #endif /* BACKPLANE_BACKPLANE_H_ */

@@ -22,7 +22,7 @@ import tolerances  # noqa: E402
 
 SPEC_MODULES = ["specs_core", "specs_shape", "specs_unary", "specs_binary", "specs_reduce",
                 "specs_linalg", "specs_nn", "specs_nn2", "specs_random",
-                "specs_nn_backward"]
+                "specs_nn_backward", "specs_train"]
 
 TORCH_DTYPES = {
     "bool": torch.bool, "u8": torch.uint8, "i8": torch.int8, "i32": torch.int32,

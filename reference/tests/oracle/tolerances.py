@@ -42,6 +42,9 @@ PER_OP = {
 
     # ---- random ----
 
+    # ---- gradients (grad_oracle.py): rows ("grad:<op>", dtype); without
+    # one an op's gradient uses its forward row, else the default ----
+
 }
 
 
