@@ -171,6 +171,35 @@ int main(void) {
     for (int k = 0; k < 3; ++k) { bp_tensor_release(in_r[k]); bp_tensor_release(in_d[k]); }
     bp_tensor_release(fo[0]);
   }
+  /* layer_norm_backward from the reference's forward statistics */
+  for (int hw = 0; hw < 2; ++hw) {
+    uint32_t lnf, lnb;
+    CK(bp_op_find("layer_norm", &lnf));
+    CK(bp_op_find("layer_norm_backward", &lnb));
+    int64_t xs[3] = {3, 5, 8}, ws[2] = {5, 8}, ns[2] = {5, 8};
+    bp_tensor_t *x = rnd(ref, 3, xs, 41), *w = rnd(ref, 2, ws, 42), *b = rnd(ref, 2, ws, 43);
+    bp_tensor_t *go = rnd(ref, 3, xs, 44), *fin[3] = {x, w, b}, *fo[3] = {NULL, NULL, NULL};
+    bp_attr_t la[3] = {{.name = "normalized_shape", .type = BP_ATTR_INTS, .count = 2, .value.ints = ns},
+                       {.name = "has_weight", .type = BP_ATTR_BOOL, .value.b = hw != 0},
+                       {.name = "has_bias", .type = BP_ATTR_BOOL, .value.b = true}};
+    CK(bp_op_run(lnf, 3, fin, 3, la, 3, fo));
+    bp_tensor_t *in_r[5] = {go, x, fo[1], fo[2], w}, *in_d[5];
+    for (int k = 0; k < 5; ++k) CK(bp_tensor_to(in_r[k], dev, &in_d[k]));
+    bp_tensor_t *o_r[3] = {NULL}, *o_d[3] = {NULL};
+    CK(bp_op_run(lnb, 5, in_r, 2, la, 3, o_r));
+    CK(bp_op_run(lnb, 5, in_d, 2, la, 3, o_d));
+    const int64_t cnt[3] = {120, 40, 40};
+    const char *what[3] = {"grad_input", "grad_weight", "grad_bias"};
+    for (int k = 0; k < 3; ++k) {
+      char name[64];
+      snprintf(name, sizeof name, "layer_norm_backward w%d %s", hw, what[k]);
+      bad |= compare(name, o_d[k], o_r[k], cnt[k]);
+      bp_tensor_release(o_r[k]); bp_tensor_release(o_d[k]);
+    }
+    for (int k = 0; k < 5; ++k) bp_tensor_release(in_d[k]);
+    bp_tensor_release(x); bp_tensor_release(w); bp_tensor_release(b); bp_tensor_release(go);
+    for (int k = 0; k < 3; ++k) bp_tensor_release(fo[k]);
+  }
   bp_stats_get(&s1);
   printf("fallbacks: %llu\n", (unsigned long long)(s1.fallbacks - s0.fallbacks));
   bp_shutdown();
