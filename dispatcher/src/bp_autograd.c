@@ -43,31 +43,36 @@ static void node_release(bp_grad_node_t *n) {
         else node_release(n->edges[i].node);
       }
     }
-    free(n->ints);
     free(n);
     n = next;
   }
 }
 
-/* One allocation for the node and its per-tensor arrays. */
-static bp_grad_node_t *node_alloc(uint32_t num_inputs, uint32_t num_outputs) {
+/* One allocation for the node and its per-tensor arrays, attributes and
+ * int lists: recording is on the hot path of training, so one malloc, and
+ * only the arrays that must start empty are zeroed. */
+static bp_grad_node_t *node_alloc(uint32_t num_inputs, uint32_t num_outputs, uint32_t num_attrs,
+                                  size_t num_ints) {
   size_t ni = num_inputs, no = num_outputs;
-  size_t size = sizeof(bp_grad_node_t) + ni * (sizeof(bp_grad_edge_t) + sizeof(bp_grad_tensor_meta_t) +
-                                               sizeof(bp_tensor_t *) + sizeof(uint64_t)) +
-                no * (sizeof(bp_grad_tensor_meta_t) + 3 * sizeof(bp_tensor_t *) + sizeof(uint64_t));
-  bp_grad_node_t *n = calloc(1, size);
+  size_t pointers = ni * (sizeof(bp_grad_edge_t) + sizeof(bp_tensor_t *)) +
+                    no * 3 * sizeof(bp_tensor_t *);
+  size_t size = sizeof(bp_grad_node_t) + num_attrs * sizeof(bp_attr_t) + pointers +
+                ni * (sizeof(bp_grad_tensor_meta_t) + sizeof(uint64_t)) +
+                no * (sizeof(bp_grad_tensor_meta_t) + sizeof(uint64_t)) + num_ints * sizeof(int64_t);
+  bp_grad_node_t *n = malloc(size);
   if (!n) return NULL;
+  memset(n, 0, offsetof(bp_grad_node_t, view_ndim));
+  n->view_ndim = 0;
+  n->view_shares_storage = false;
+  n->pending = 0;
+  n->seen = false;
   char *p = (char *)(n + 1);
-  n->in_meta = (bp_grad_tensor_meta_t *)p;
-  p += ni * sizeof(bp_grad_tensor_meta_t);
-  n->out_meta = (bp_grad_tensor_meta_t *)p;
-  p += no * sizeof(bp_grad_tensor_meta_t);
+  n->attrs = (bp_attr_t *)p;
+  p += num_attrs * sizeof(bp_attr_t);
+  /* Zeroed: edges, saved tensors, retained outputs, gradient buffers. */
+  memset(p, 0, pointers);
   n->edges = (bp_grad_edge_t *)p;
   p += ni * sizeof(bp_grad_edge_t);
-  n->saved_in_version = (uint64_t *)p;
-  p += ni * sizeof(uint64_t);
-  n->saved_out_version = (uint64_t *)p;
-  p += no * sizeof(uint64_t);
   n->saved_in = (bp_tensor_t **)p;
   p += ni * sizeof(bp_tensor_t *);
   n->saved_out = (bp_tensor_t **)p;
@@ -75,6 +80,16 @@ static bp_grad_node_t *node_alloc(uint32_t num_inputs, uint32_t num_outputs) {
   n->retained = (bp_tensor_t **)p;
   p += no * sizeof(bp_tensor_t *);
   n->grads = (bp_tensor_t **)p;
+  p += no * sizeof(bp_tensor_t *);
+  n->in_meta = (bp_grad_tensor_meta_t *)p;
+  p += ni * sizeof(bp_grad_tensor_meta_t);
+  n->out_meta = (bp_grad_tensor_meta_t *)p;
+  p += no * sizeof(bp_grad_tensor_meta_t);
+  n->saved_in_version = (uint64_t *)p;
+  p += ni * sizeof(uint64_t);
+  n->saved_out_version = (uint64_t *)p;
+  p += no * sizeof(uint64_t);
+  n->ints = num_ints ? (int64_t *)p : NULL;
   atomic_init(&n->refcount, 1);
   n->num_inputs = num_inputs;
   n->num_outputs = num_outputs;
@@ -89,7 +104,10 @@ static void fill_meta(bp_grad_tensor_meta_t *m, const bp_tensor_t *t) {
 }
 
 static bp_autograd_meta_t *meta_of(bp_tensor_t *t) {
-  if (!t->autograd) t->autograd = calloc(1, sizeof(bp_autograd_meta_t));
+  if (!t->autograd) {
+    memset(&t->autograd_state, 0, sizeof(t->autograd_state));
+    t->autograd = &t->autograd_state;
+  }
   return t->autograd;
 }
 
@@ -101,7 +119,6 @@ void bp_autograd_meta_free(bp_tensor_t *t) {
     m->grad_fn->retained[m->output_nr] = NULL;
   node_release(m->grad_fn);
   bp_tensor_release(m->grad);
-  free(m);
 }
 
 /* Links input i of n to where its gradient goes. */
@@ -133,9 +150,16 @@ static bp_status_t attach_output(bp_grad_node_t *n, uint32_t k, bp_tensor_t *out
   return BP_STATUS_OK;
 }
 
-static bp_status_t save(bp_tensor_t *t, bp_tensor_t **slot, uint64_t *version) {
-  bp_status_t s = bp_tensor_alias(t, slot);
-  if (s) return s;
+/* Outputs are saved as aliases without history (an output referring to its
+ * own node would be a reference cycle); inputs are saved by reference: their
+ * history is older than the node, so no cycle, and no allocation. */
+static bp_status_t save(bp_tensor_t *t, bool alias, bp_tensor_t **slot, uint64_t *version) {
+  if (alias) {
+    bp_status_t s = bp_tensor_alias(t, slot);
+    if (s) return s;
+  } else {
+    *slot = bp_tensor_retain(t);
+  }
   *version = atomic_load_explicit(&t->storage->version, memory_order_relaxed);
   return BP_STATUS_OK;
 }
@@ -157,17 +181,16 @@ bp_status_t bp_autograd_record(uint32_t op_id, uint32_t num_inputs, bp_tensor_t 
                                bp_tensor_t *const *outputs) {
   const bp_op_def_t *def = bp_op_def(op_id);
   const bp_derivative_t *d = def->differentiable ? bp_derivative_of(op_id) : NULL;
-  bp_grad_node_t *n = node_alloc(num_inputs, num_outputs);
+  size_t num_ints = 0;
+  for (uint32_t a = 0; a < def->num_attrs; ++a)
+    if (attrs[a].type == BP_ATTR_INTS) num_ints += attrs[a].count;
+  bp_grad_node_t *n = node_alloc(num_inputs, num_outputs, def->num_attrs, num_ints);
   if (!n) return bp_fail(BP_STATUS_OUT_OF_MEMORY, "bp_%s: autograd: out of host memory", def->name);
   n->kind = d ? BP_NODE_OP : BP_NODE_NONDIFF;
   n->op_id = op_id;
   n->name = def->name;
   bp_status_t s = BP_STATUS_OK;
-  size_t num_ints = 0;
-  for (uint32_t a = 0; a < def->num_attrs; ++a)
-    if (attrs[a].type == BP_ATTR_INTS) num_ints += attrs[a].count;
-  if (num_ints && !(n->ints = malloc(sizeof(int64_t) * num_ints))) s = BP_STATUS_OUT_OF_MEMORY;
-  for (uint32_t a = 0, used = 0; a < def->num_attrs && !s; ++a) {
+  for (uint32_t a = 0, used = 0; a < def->num_attrs; ++a) {
     n->attrs[a] = attrs[a];
     if (attrs[a].type == BP_ATTR_INTS && attrs[a].count) {
       memcpy(n->ints + used, attrs[a].value.ints, sizeof(int64_t) * attrs[a].count);
@@ -179,12 +202,12 @@ bp_status_t bp_autograd_record(uint32_t op_id, uint32_t num_inputs, bp_tensor_t 
     fill_meta(&n->in_meta[i], inputs[i]);
     s = link_edge(n, i, inputs[i]);
     if (!s && d && (d->save_inputs & (1u << (i < 31 ? i : 31))))
-      s = save(inputs[i], &n->saved_in[i], &n->saved_in_version[i]);
+      s = save(inputs[i], false, &n->saved_in[i], &n->saved_in_version[i]);
   }
   for (uint32_t k = 0; k < num_outputs && !s; ++k) {
     fill_meta(&n->out_meta[k], outputs[k]);
     if (d && (d->save_outputs & (1u << k)))
-      s = save(outputs[k], &n->saved_out[k], &n->saved_out_version[k]);
+      s = save(outputs[k], true, &n->saved_out[k], &n->saved_out_version[k]);
   }
   /* Integer and bool outputs carry no gradient, as in PyTorch. */
   for (uint32_t k = 0; k < num_outputs && !s; ++k)
@@ -195,7 +218,7 @@ bp_status_t bp_autograd_record(uint32_t op_id, uint32_t num_inputs, bp_tensor_t 
 
 bp_status_t bp_autograd_record_view(bp_tensor_t *base, bp_tensor_t *view, bool expand) {
   if (!bp_dtype_is_float(view->dtype)) return BP_STATUS_OK;
-  bp_grad_node_t *n = node_alloc(1, 1);
+  bp_grad_node_t *n = node_alloc(1, 1, 0, 0);
   if (!n) return bp_fail(BP_STATUS_OUT_OF_MEMORY, "autograd: out of host memory");
   n->kind = expand ? BP_NODE_EXPAND : BP_NODE_VIEW;
   n->name = expand ? "expand" : "view";
@@ -208,7 +231,7 @@ bp_status_t bp_autograd_record_view(bp_tensor_t *base, bp_tensor_t *view, bool e
   /* Geometry relative to the base: saved as the base's own geometry too. */
   n->view_offset = view->offset;
   bp_status_t s = link_edge(n, 0, base);
-  if (!s && n->view_shares_storage) s = save(base, &n->saved_in[0], &n->saved_in_version[0]);
+  if (!s && n->view_shares_storage) s = save(base, false, &n->saved_in[0], &n->saved_in_version[0]);
   if (!s) s = attach_output(n, 0, view);
   node_release(n);
   return s;

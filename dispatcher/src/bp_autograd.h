@@ -45,13 +45,13 @@ struct bp_grad_node {
   bp_tensor_t **saved_out;          /* [num_outputs] */
   uint64_t *saved_out_version;
   bp_tensor_t **retained;           /* [num_outputs] weak: outputs with retain_grad */
-  bp_attr_t attrs[BP_MAX_ATTRS];    /* int lists point into ints */
-  int64_t *ints;
+  bp_attr_t *attrs;                 /* [op's num_attrs]; int lists point into ints */
+  int64_t *ints;                    /* the int lists' storage, in the same block */
   /* View nodes: the view's geometry relative to its base (input 0). */
   int32_t view_ndim;
   int64_t view_shape[BP_MAX_DIMS], view_strides[BP_MAX_DIMS], view_offset;
   bool view_shares_storage;
-  /* Engine scratch, valid during one backward. */
+  /* Engine scratch, valid during one backward. (grads is in the block.) */
   uint32_t pending;                 /* consumers not yet processed */
   bool seen;
   bp_tensor_t **grads;              /* [num_outputs] accumulated gradients */

@@ -163,7 +163,9 @@ struct bp_tensor {
   atomic_int refcount;
   bp_dtype_t dtype;
   int32_t ndim;
-  bp_autograd_meta_t *autograd; /* owned; NULL unless it requires grad */
+  bp_autograd_meta_t *autograd; /* NULL, or &autograd_state once it takes part
+                                   in autograd */
+  bp_autograd_meta_t autograd_state;
   bool wrapped_number;  /* a scalar from bp_tensor_create_scalar*: its dtype
                            counts last in type promotion, as in PyTorch */
   bp_storage_t *storage;

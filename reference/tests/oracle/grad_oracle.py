@@ -307,8 +307,9 @@ def main():
         op_specs = [s for s in specs.get(op, []) if getattr(s, "check", None) is None]
         if not diffable[op]:
             # The flag must agree with torch: no float output torch differentiates.
-            # Backward ops are the exception: Backplane has no double backward.
-            if op.endswith("_backward"):
+            # Exceptions: backward ops (Backplane has no double backward) and
+            # optimizer steps (torch.optim updates under no_grad too).
+            if op.endswith("_backward") or op.endswith("_step"):
                 continue
             if any(torch_differentiates(s, rng) for s in op_specs):
                 print(f"FAIL {op}: the catalog marks it not differentiable, but torch differentiates it")
