@@ -11,6 +11,9 @@
 
 #include "dnnl_plugin.h"
 
+/* Entries a kernel call may hold at once (its primitive and reorders). */
+#define BP_DNNL_RECENT 8
+
 typedef struct entry {
   struct entry *next_in_bucket;
   struct entry *prev, *next; /* recency: head is the most recent */
@@ -25,7 +28,11 @@ struct bp_dnnl_cache {
   entry_t **buckets;
   entry_t *head, *tail;
   uint64_t hits, misses;
-  entry_t *uncached; /* made with caching off: kept until the next miss */
+  /* Made with caching off: the last BP_DNNL_RECENT, so that the primitives
+   * one kernel call gets (a convolution and its reorders) stay alive for
+   * the whole call. */
+  entry_t *uncached[BP_DNNL_RECENT];
+  unsigned next_uncached;
 };
 
 /* ---- keys ---- */
@@ -84,7 +91,8 @@ static uint64_t key_hash(const uint64_t *w, uint32_t n) {
 bp_status_t bp_dnnl_cache_create(size_t capacity, bp_dnnl_cache_t **out) {
   bp_dnnl_cache_t *c = calloc(1, sizeof *c);
   if (c == NULL) return BP_STATUS_OUT_OF_MEMORY;
-  c->capacity = capacity;
+  /* A small cache still holds every primitive of one call (see uncached). */
+  c->capacity = capacity > 0 && capacity < BP_DNNL_RECENT ? BP_DNNL_RECENT : capacity;
   c->nbuckets = 64;
   while (c->nbuckets < capacity * 2) c->nbuckets *= 2;
   c->buckets = calloc(c->nbuckets, sizeof *c->buckets);
@@ -109,7 +117,7 @@ void bp_dnnl_cache_destroy(bp_dnnl_cache_t *c) {
     next = e->next;
     entry_destroy(e);
   }
-  entry_destroy(c->uncached);
+  for (unsigned i = 0; i < BP_DNNL_RECENT; ++i) entry_destroy(c->uncached[i]);
   free(c->buckets);
   free(c);
 }
@@ -188,8 +196,9 @@ bp_status_t bp_dnnl_cache_get(bp_dnnl_ctx_t *ctx, const bp_dnnl_key_t *key,
   BP_DNNL_TRY(ctx, dnnl_primitive_create(&e->value.prim, pd), "creating a primitive");
 
   if (!cacheable) {
-    entry_destroy(c->uncached);
-    c->uncached = e;
+    entry_t **slot = &c->uncached[c->next_uncached++ % BP_DNNL_RECENT];
+    entry_destroy(*slot);
+    *slot = e;
   } else {
     if (c->count >= c->capacity && c->tail) { /* evict the least recent */
       entry_t *old = c->tail;

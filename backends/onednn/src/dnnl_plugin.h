@@ -128,7 +128,9 @@ void bp_dnnl_cache_destroy(bp_dnnl_cache_t *cache);
 /* Looks key up (ctx->lock held); on a miss makes the primitive descriptor
  * with make(ctx, arg), creates the primitive and inserts it, evicting the
  * least recently used entry when full. *out stays valid until the lock is
- * released. */
+ * released, and through the next 7 lookups (the capacity is at least 8;
+ * with caching off the last 8 primitives are kept), so one kernel may hold
+ * its primitive while it looks up its reorders. */
 bp_status_t bp_dnnl_cache_get(bp_dnnl_ctx_t *ctx, const bp_dnnl_key_t *key,
                               bp_dnnl_make_pd_fn make, const void *arg, uint32_t flags,
                               const bp_dnnl_prim_t **out);
