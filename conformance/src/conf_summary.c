@@ -14,6 +14,7 @@ void conf_case_device_name(const conf_suite_t *s, const conf_case_t *c, char *bu
 typedef struct counts {
   int by[CONF_NOGEN + 1];
   int kernels, kernels_native, ops_native;
+  int ops_registered; /* kernel ops with at least one kernel on the device */
 } counts_t;
 
 /* Catalog ops a kernel can be registered for (not view or composite ops). */
@@ -62,10 +63,14 @@ static void count_row(const conf_suite_t *s, int t, int d, counts_t *k) {
   for (uint32_t op = 0; op < bp_op_count(); ++op) {
     const char *name = bp_op_name(op);
     size_t len = strlen(name);
-    bool covered = false;
-    for (int j = 0; j < nseen && !covered; ++j)
-      covered = native[j] && !strncmp(seen[j], name, len) && seen[j][len] == '/';
+    bool covered = false, registered = false;
+    for (int j = 0; j < nseen && !covered; ++j) {
+      bool same_op = !strncmp(seen[j], name, len) && seen[j][len] == '/';
+      registered = registered || same_op;
+      covered = native[j] && same_op;
+    }
     k->ops_native += covered;
+    k->ops_registered += registered;
   }
   free(seen);
   free(native);
@@ -77,6 +82,8 @@ void conf_summary_print(const conf_suite_t *s, FILE *f) {
   fprintf(f, "%-22s %7s %7s %7s %8s %6s %6s  %s\n", "device", "passed", "failed", "skipped",
           "fallback", "known", "xpass", "coverage (native passes)");
   int failed = 0, xpass = 0;
+  char fallback_lines[CONF_MAX_TARGETS * 4][192];
+  int num_fallback_lines = 0;
   for (int t = 0; t < s->num_targets; ++t) {
     const conf_target_t *tg = &s->targets[t];
     for (int d = -1; d < (int)tg->device_count; ++d) {
@@ -95,8 +102,18 @@ void conf_summary_print(const conf_suite_t *s, FILE *f) {
               k.by[CONF_XPASS], cov);
       failed += k.by[CONF_FAIL];
       xpass += k.by[CONF_XPASS];
+      /* Ops without a kernel here run on ref:0 (the fallback policy): say
+       * so, so a new backend's run reads as "works, by falling back". */
+      uint32_t total = kernel_ops();
+      if (d >= 0 && !tg->builtin && k.ops_registered < (int)total &&
+          num_fallback_lines < (int)(sizeof(fallback_lines) / sizeof(fallback_lines[0])))
+        snprintf(fallback_lines[num_fallback_lines++], sizeof(fallback_lines[0]),
+                 "FALLBACK %s: %u of %u ops have no kernel here and fall back to ref:0 "
+                 "(BP_FALLBACK; `bp ops` shows which)",
+                 dev, total - (uint32_t)k.ops_registered, total);
     }
   }
+  for (int i = 0; i < num_fallback_lines; ++i) fprintf(f, "%s\n", fallback_lines[i]);
   /* Unexpected passes one per line; untested kernels one line per device
    * and op, in first-seen order (the JSON report lists each case). */
   enum { MAX_GROUPS = 1024 };

@@ -67,6 +67,8 @@ struct bp_device {
   atomic_long live_storages;    /* storages allocated and not yet freed */
 };
 
+#define BP_PLUGIN_LOAD_LOG_LINES 4
+
 struct bp_plugin {
   bp_plugin_state_t state;
   bool builtin;
@@ -89,6 +91,10 @@ struct bp_plugin {
   bp_device_t *devices;         /* [device_count], owned */
   char **options;               /* owned copies returned by query_option */
   uint32_t option_count;
+  /* The last lines the plugin logged while it was being loaded, kept so
+   * that "no devices" (and `bp doctor`) can say why in its own words. */
+  char load_log[BP_PLUGIN_LOAD_LOG_LINES][160];
+  uint32_t load_log_count;      /* lines logged in all; the last few kept */
 };
 
 /* Finds the kernel of op_id in plugin matching key; NULL when none. */

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <dlfcn.h>
+#include <elf.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -30,6 +31,36 @@ static bp_plugin_t *new_record(const char *path) {
   return p;
 }
 
+/* A library cut short (an interrupted copy) would make dlopen map pages
+ * past the end of the file, and the first touch of them kills the process
+ * with SIGBUS. Checks that every loadable segment of a native ELF file lies
+ * within it; true (with why) when it does not. Other files go to dlopen,
+ * which explains them. */
+static bool elf_truncated(const char *path, uint64_t file_size, char *why, size_t why_size) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return false;
+  Elf64_Ehdr eh;
+  bool truncated = false;
+  uint64_t need = 0;
+  if (fread(&eh, 1, sizeof(eh), f) == sizeof(eh) && !memcmp(eh.e_ident, ELFMAG, SELFMAG) &&
+      eh.e_ident[EI_CLASS] == ELFCLASS64 && eh.e_phentsize == sizeof(Elf64_Phdr)) {
+    need = eh.e_phoff + (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr);
+    for (uint16_t i = 0; i < eh.e_phnum && need <= file_size; ++i) {
+      Elf64_Phdr ph;
+      if (fseek(f, (long)(eh.e_phoff + (uint64_t)i * sizeof(ph)), SEEK_SET) != 0 ||
+          fread(&ph, 1, sizeof(ph), f) != sizeof(ph))
+        break;
+      if (ph.p_type == PT_LOAD && ph.p_offset + ph.p_filesz > need) need = ph.p_offset + ph.p_filesz;
+    }
+    truncated = need > file_size;
+  }
+  fclose(f);
+  if (truncated)
+    snprintf(why, why_size, "not a shared library: truncated (the file has %llu bytes, its "
+             "segments need %llu)", (unsigned long long)file_size, (unsigned long long)need);
+  return truncated;
+}
+
 bp_status_t bp_loader_load_file(bp_runtime_t *rt, const char *path, bp_plugin_t **out_plugin) {
   bp_plugin_t *p = new_record(path);
   if (!p) return bp_fail(BP_STATUS_OUT_OF_MEMORY, "bp_plugin_load: out of host memory");
@@ -42,6 +73,9 @@ bp_status_t bp_loader_load_file(bp_runtime_t *rt, const char *path, bp_plugin_t 
     snprintf(p->reason, sizeof(p->reason), "not a regular file");
     status = bp_fail(BP_STATUS_INVALID_ARGUMENT, "plugin %s rejected: not a regular file", path);
   }
+  if (status == BP_STATUS_OK && elf_truncated(path, (uint64_t)st.st_size, p->reason,
+                                               sizeof(p->reason)))
+    status = bp_fail(BP_STATUS_INVALID_ARGUMENT, "plugin %s rejected: %s", path, p->reason);
   if (status == BP_STATUS_OK) {
     dlerror();
     void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);

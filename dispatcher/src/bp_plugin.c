@@ -98,8 +98,15 @@ static bp_status_t host_register_kernel(void *host_ctx, const bp_kernel_reg_t *r
 }
 
 static void host_log(void *host_ctx, bp_log_level_t level, const char *message) {
-  const bp_plugin_t *p = host_ctx;
+  bp_plugin_t *p = host_ctx;
   if (level > BP_LOG_ERROR) level = BP_LOG_ERROR;
+  /* While loading (one thread, before the plugin is published) keep the
+   * last lines, whatever BP_LOG says, for the "no devices" reason. */
+  if (p && p->state != BP_PLUGIN_LOADED) {
+    snprintf(p->load_log[p->load_log_count % BP_PLUGIN_LOAD_LOG_LINES], sizeof(p->load_log[0]),
+             "%s", message ? message : "");
+    p->load_log_count++;
+  }
   bp_log(level, "plugin %s: %s", p && p->name[0] ? p->name : "?", message ? message : "");
 }
 
@@ -325,7 +332,20 @@ bp_status_t bp_plugin_activate(bp_plugin_t *p, bp_plugin_query_fn_t query) {
   for (uint32_t i = 0; i < count; ++i) p->devices[i].alive = true;
   p->device_count = count;
   p->state = BP_PLUGIN_LOADED;
-  if (count == 0) bp_log(BP_LOG_INFO, "plugin %s loaded with no devices", p->name);
+  if (count == 0) {
+    /* Loaded, but nothing will appear: keep the plugin's own words. */
+    size_t used = (size_t)snprintf(p->reason, sizeof(p->reason), "it reports no devices");
+    uint32_t first = p->load_log_count > BP_PLUGIN_LOAD_LOG_LINES
+                         ? p->load_log_count - BP_PLUGIN_LOAD_LOG_LINES : 0;
+    for (uint32_t i = first; i < p->load_log_count && used < sizeof(p->reason); ++i)
+      used += (size_t)snprintf(p->reason + used, sizeof(p->reason) - used, "%s\"%s\"",
+                               i == first ? "; it logged: " : ", ",
+                               p->load_log[i % BP_PLUGIN_LOAD_LOG_LINES]);
+    if (p->load_log_count == 0 && used < sizeof(p->reason))
+      snprintf(p->reason + used, sizeof(p->reason) - used,
+               " and logged no reason (a plugin should host->log why)");
+    bp_log(BP_LOG_INFO, "plugin %s loaded with no devices: %s", p->name, p->reason);
+  }
   return BP_STATUS_OK;
 }
 

@@ -2,6 +2,7 @@
  * with one define) is rejected with its own reason and the host keeps
  * working; the toy plugin loads, falls back, reports errors and unloads. */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "test_helpers.h"
@@ -41,6 +42,26 @@ Test(loader, file_not_found) {
 }
 Test(loader, not_a_shared_library) {
   expect_rejected(PLUGIN("garbage"), BP_STATUS_UNAVAILABLE, "dlopen failed");
+}
+/* An ELF library cut short (an interrupted copy): rejected before dlopen,
+ * whose mapping past the end of the file would kill the host with SIGBUS. */
+Test(loader, truncated_library) {
+  FILE *in = fopen(PLUGIN("toy"), "rb");
+  cr_assert_not_null(in);
+  static char bytes[1 << 20];
+  size_t n = fread(bytes, 1, sizeof(bytes), in);
+  fclose(in);
+  char path[] = "/tmp/bp_truncated_XXXXXX";
+  int fd = mkstemp(path);
+  cr_assert(fd >= 0);
+  FILE *out = fdopen(fd, "wb");
+  /* The first page: the ELF and program headers survive, the code does not
+   * (debug sections at the end make "half the file" still loadable). */
+  size_t keep = n < 4096 ? n / 2 : 4096;
+  cr_assert_eq(fwrite(bytes, 1, keep, out), keep);
+  fclose(out);
+  expect_rejected(path, BP_STATUS_INVALID_ARGUMENT, "not a shared library: truncated");
+  remove(path);
 }
 Test(loader, missing_entry_symbol) {
   expect_rejected(PLUGIN("no_entry"), BP_STATUS_NOT_FOUND, "entry symbol bp_plugin_query not found");

@@ -29,6 +29,8 @@ int bpcli_cmd_bench(int argc, char **argv);
 int bpcli_cmd_train(int argc, char **argv);
 /* `bp bench autograd` (cmd_bench_autograd.c). */
 int bpcli_bench_autograd(int iters, int reps, bool json);
+int bpcli_cmd_new_backend(int argc, char **argv);
+int bpcli_cmd_doctor(int argc, char **argv);
 /* `bp bench ops` (cmd_bench_ops.c). */
 int bpcli_bench_ops(bool quick, int reps, bool json);
 /* `bp bench ops --device DEV`: DEV beside ref:0 (cmd_bench_ops.c). */

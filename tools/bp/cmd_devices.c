@@ -94,6 +94,9 @@ static void print_text(void) {
              bpcli_format_abi(abi, sizeof(abi), info.abi_version), (unsigned)info.device_count,
              info.device_count == 1 ? "" : "s");
       printf("  %-*s            %s\n", width, "", where);
+      if (info.device_count == 0 && info.reason && info.reason[0])
+        printf("  %-*s            no devices: %s (bp doctor %s)\n", width, "", info.reason,
+               info.name);
     } else {
       printf("  %-*s  %-8s  %s\n", width, or_dash(info.name), state_name(info.state), where);
       printf("  %-*s            reason: %s\n", width, "", or_dash(info.reason));

@@ -19,6 +19,9 @@ static const command_t commands[] = {
     {"ops", "list the op catalog and which dtypes each plugin implements natively", bpcli_cmd_ops},
     {"conformance", "prove a plugin right: ABI, memory and ops against ref:0 (docs/conformance.md)",
      bp_conformance_main},
+    {"new-backend", "write a new out-of-tree backend project that builds, loads and passes conformance",
+     bpcli_cmd_new_backend},
+    {"doctor", "explain why a plugin does not load or a device does not appear", bpcli_cmd_doctor},
     {"bench", "measure the dispatcher's per-op overhead and the reference kernels' speed (bp bench dispatch|ops|autograd)", bpcli_cmd_bench},
     {"train", "train an MLP or a CNN on Fashion-MNIST with autograd and the optimizer ops", bpcli_cmd_train},
 };
@@ -34,8 +37,8 @@ static void print_usage(FILE *out) {
         "commands:\n",
         out);
   for (size_t i = 0; i < NUM_COMMANDS; ++i)
-    fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
-  fputs("  help      show this help, or a command's (bp help <command>)\n"
+    fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+  fputs("  help         show this help, or a command's (bp help <command>)\n"
         "\n"
         "options:\n"
         "  -h, --help     show this help (bp <command> --help for a command's)\n"
@@ -44,10 +47,13 @@ static void print_usage(FILE *out) {
         "environment:\n"
         "  BP_PLUGIN_PATH  colon-separated folders searched for plugins before the\n"
         "                  install's plugin folder (empty: only the install's)\n"
+        "  BP_PLUGINS      which plugins the search loads: acme,opencl (only these),\n"
+        "                  -vulkan (all but these) or none\n"
         "  BP_DEVICE       the default device, e.g. ref:0 or opencl:1\n"
         "  BP_FALLBACK     allow|warn|error: what to do when a device lacks a kernel\n"
         "                  (default warn)\n"
-        "  BP_LOG          debug|info|warn|error (default warn)\n"
+        "  BP_LOG          debug|info|warn|error|off (default warn)\n"
+        "  (docs/devices.md has them all; bp doctor shows their values)\n"
         "\n"
         "exit status: 0 success, 1 failure, 2 usage error\n",
         out);

@@ -162,3 +162,8 @@ static inline long bp_f64_to_i64(double v) {
 #define bp_ld_bf16(p, i) bp_bf16_to_f32((p)[i])
 #define bp_ld_f32(p, i) ((p)[i])
 #define bp_ld_f64(p, i) ((p)[i])
+
+/* tanh that is exactly +-1 where it rounds to it (|v| > 20 in f32 and f64):
+ * some implementations give an inexact value at +-inf. */
+/* CT is the compute type of the kernel using it. */
+#define bp_tanh_sat(v) (fabs(v) > 20 ? ((v) > 0 ? (CT)1 : (CT)-1) : tanh(v))

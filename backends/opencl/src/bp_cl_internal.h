@@ -156,12 +156,38 @@ const char *bp_cl_storage_type(bp_dtype_t dtype);
 const char *bp_cl_dtype_tag(bp_dtype_t dtype);
 bool bp_cl_dtype_is_float(bp_dtype_t dtype);
 
+/* ---- matmul (bp_cl_ops_matmul.c), shared with the convolutions ---- */
+
+/* Must match bp_mm_geom_t (kernels/bp_matmul.cl). */
+typedef struct bp_cl_mm_geom {
+  cl_long m, n, k, batch, batch_nd;
+  cl_long sam, sak, sbk, sbn, som, son;
+  cl_long a_offset, b_offset, o_offset;
+  cl_long batch_shape[BP_CL_MAX_DIMS];
+  cl_long batch_sa[BP_CL_MAX_DIMS], batch_sb[BP_CL_MAX_DIMS], batch_so[BP_CL_MAX_DIMS];
+  cl_long bias_offset, sbias_m; /* with a bias only */
+  cl_long batch_sbias[BP_CL_MAX_DIMS];
+} bp_cl_mm_geom_t;
+
+/* Enqueues out = a @ b (+ bias[batch, m] when bias != NULL) for g, with
+ * the kernel that suits the device (local-memory tiles on GPUs, register
+ * blocks elsewhere; BP_OPENCL_MATMUL=tiled or =blocked overrides). Call
+ * with dev->lock held. */
+bp_status_t bp_cl_matmul_enqueue(bp_cl_ctx_t *ctx, bp_cl_device_t *dev, bp_dtype_t dtype,
+                                 const bp_cl_mm_geom_t *g, cl_mem out, cl_mem a, cl_mem b,
+                                 cl_mem bias);
+/* True when dtype has a matmul kernel on the device. */
+bool bp_cl_matmul_takes(const bp_cl_device_t *dev, bp_dtype_t dtype);
+/* The defines of the matmul program for dtype (BP_T, BP_ACC, BP_LD, ...). */
+const char *bp_cl_matmul_defines(bp_dtype_t dtype);
+
 /* ---- ops (bp_cl_ops_*.c): each registers its kernels ---- */
 
 bp_status_t bp_cl_register_elementwise(bp_cl_ctx_t *ctx);
 bp_status_t bp_cl_register_reduce(bp_cl_ctx_t *ctx);
 bp_status_t bp_cl_register_matmul(bp_cl_ctx_t *ctx);
 bp_status_t bp_cl_register_random(bp_cl_ctx_t *ctx);
+bp_status_t bp_cl_register_conv(bp_cl_ctx_t *ctx);
 
 /* Registers one kernel. */
 bp_status_t bp_cl_register(bp_cl_ctx_t *ctx, const char *op, const bp_dtype_t *dtypes,

@@ -16,6 +16,7 @@ typedef enum ew_params {
   EW_ATTR_A, /* p0: one float attribute (attr_a), p1: another (attr_b) */
   EW_ROUND,  /* round: only decimals == 0 */
   EW_GELU,   /* p0: approximate */
+  EW_DIV,    /* div: only rounding_mode 0 (true division) here */
 } ew_params_t;
 
 typedef struct ew_impl {
@@ -81,11 +82,9 @@ static bool ew_supports(const bp_kernel_call_t *call) {
     const bp_attr_t *d = bp_abi_find_attr(call, "decimals");
     if (d != NULL && d->value.i != 0) return false;
   }
-  /* div with trunc or floor rounding is not written yet: the dispatcher
-   * falls back to ref:0 for it. */
-  if (call->op_name[0] == 'd' && !strcmp(call->op_name, "div")) {
-    const bp_attr_t *mode = bp_abi_find_attr(call, "rounding_mode");
-    if (mode != NULL && mode->value.i != 0) return false;
+  if (impl->params == EW_DIV) {
+    const bp_attr_t *m = bp_abi_find_attr(call, "rounding_mode");
+    if (m != NULL && m->value.i != 0) return false;
   }
   const bp_tensor_desc_t *t[BP_CL_MAX_OPERANDS];
   int n = 0;
@@ -139,6 +138,13 @@ static bp_status_t ew_kernel(const bp_kernel_call_t *call) {
       if (d != NULL && d->value.i != 0)
         return bp_cl_fail(call->plugin_ctx, BP_STATUS_UNSUPPORTED,
                           "opencl round: decimals != 0 is not implemented");
+      break;
+    }
+    case EW_DIV: {
+      const bp_attr_t *m = bp_abi_find_attr(call, "rounding_mode");
+      if (m != NULL && m->value.i != 0)
+        return bp_cl_fail(call->plugin_ctx, BP_STATUS_UNSUPPORTED,
+                          "opencl div: rounding_mode trunc/floor is not implemented");
       break;
     }
     default:
@@ -240,7 +246,28 @@ static const binary_op_t binary_ops[] = {
     {"sub", false, true, EW_ALPHA, NULL, "(long)((ulong)x1 - alpha * (ulong)x2)",
      "x1 - alpha * x2"},
     {"mul", true, true, EW_NONE, "x1 & x2", "(long)((ulong)x1 * (ulong)x2)", "x1 * x2"},
-    {"div", false, false, EW_NONE, NULL, NULL, "x1 / x2"},
+    {"div", false, false, EW_DIV, NULL, NULL, "x1 / x2"},
+    /* NaN propagates (either operand), as torch */
+    {"maximum", true, true, EW_NONE, "x1 | x2", "x1 < x2 ? x2 : x1",
+     "isnan(x1) ? x1 : isnan(x2) ? x2 : (x1 < x2 ? x2 : x1)"},
+    {"minimum", true, true, EW_NONE, "x1 & x2", "x2 < x1 ? x2 : x1",
+     "isnan(x1) ? x1 : isnan(x2) ? x2 : (x2 < x1 ? x2 : x1)"},
+    {"atan2", false, false, EW_NONE, NULL, NULL, "atan2(x1, x2)"},
+    /* floats only: integer remainder by zero must fail at the call */
+    {"remainder", false, false, EW_NONE, NULL, NULL,
+     "(fmod(x1, x2) != 0 && ((x2 < 0) != (fmod(x1, x2) < 0))) ? fmod(x1, x2) + x2 : fmod(x1, x2)"},
+    {"bitwise_and", true, true, EW_NONE, "x1 & x2", "x1 & x2", NULL},
+    {"bitwise_or", true, true, EW_NONE, "x1 | x2", "x1 | x2", NULL},
+    {"bitwise_xor", true, true, EW_NONE, "x1 ^ x2", "x1 ^ x2", NULL},
+};
+
+/* Comparisons and logical ops: any dtype in (compared as its class
+ * value), bool out. */
+static const char *const compare_ops[][2] = {
+    {"eq", "x1 == x2"}, {"ne", "x1 != x2"}, {"lt", "x1 < x2"}, {"le", "x1 <= x2"},
+    {"gt", "x1 > x2"},  {"ge", "x1 >= x2"},
+    {"logical_and", "x1 != 0 && x2 != 0"}, {"logical_or", "x1 != 0 || x2 != 0"},
+    {"logical_xor", "(x1 != 0) != (x2 != 0)"},
 };
 
 /* ---- unary ops: x1 is the input in its class (CT is the class type) ---- */
@@ -282,7 +309,7 @@ static const unary_op_t unary_ops[] = {
     {"round", "rint(x1)", "x1", false, EW_ROUND, NULL, NULL},
     {"gelu",
      "p0 == 0 ? x1 * (CT)0.5 * ((CT)1 + erf(x1 * (CT)0.70710678118654752440)) : "
-     "(CT)0.5 * x1 * ((CT)1 + tanh((CT)0.79788456080286535588 * (x1 + (CT)0.044715 * (x1 * x1 * x1))))",
+     "(CT)0.5 * x1 * ((CT)1 + bp_tanh_sat((CT)0.79788456080286535588 * (x1 + (CT)0.044715 * (x1 * x1 * x1))))",
      NULL, false, EW_GELU, NULL, NULL},
 };
 
@@ -368,6 +395,7 @@ bp_status_t bp_cl_register_elementwise(bp_cl_ctx_t *ctx) {
       if (t == BP_DTYPE_F64 && !fp64) continue;
       if (t == BP_DTYPE_BOOL ? !op->bool_ok : (c == 'i' && !op->int_ok)) continue;
       const char *expr = t == BP_DTYPE_BOOL ? op->bool_expr : c == 'i' ? op->int_expr : op->float_expr;
+      if (expr == NULL) continue;
       const char *params = "";
       if (op->params == EW_ALPHA)
         params = c == 'd' ? "const double alpha = as_double(p0);"
@@ -379,6 +407,17 @@ bp_status_t bp_cl_register_elementwise(bp_cl_ctx_t *ctx) {
       s = ew_register(ctx, impl);
     }
   }
+  for (size_t b = 0; b < sizeof compare_ops / sizeof compare_ops[0] && s == BP_STATUS_OK; ++b)
+    for (size_t i = 0; i < N_DTYPES && s == BP_STATUS_OK; ++i) {
+      bp_dtype_t t = all_dtypes[i];
+      if (t == BP_DTYPE_F64 && !fp64) continue;
+      bp_dtype_t sig[3] = {t, t, BP_DTYPE_BOOL};
+      ew_impl_t *impl = ew_new(compare_ops[b][0], 2, sig, EW_NONE);
+      char expr[96];
+      snprintf(expr, sizeof expr, "(long)(%s)", compare_ops[b][1]);
+      if (impl) ew_defines(impl, false, 'i', "", expr);
+      s = ew_register(ctx, impl);
+    }
   if (s == BP_STATUS_OK) s = register_unary(ctx, fp64);
   return s;
 }

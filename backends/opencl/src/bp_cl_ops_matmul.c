@@ -2,20 +2,17 @@
  * b [B..., K, N] -> out [B..., M, N], the kernel form of docs/ops.md, any
  * strides; batch dims merged where contiguous in all three. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bp_cl_internal.h"
 
 #define BP_CL_MM_TS 32
-#define BP_CL_MM_RTS 4 /* BP_TS / BP_WPT of the kernel */
-
-typedef struct bp_cl_mm_geom {
-  cl_long m, n, k, batch, batch_nd;
-  cl_long sam, sak, sbk, sbn, som, son;
-  cl_long a_offset, b_offset, o_offset;
-  cl_long batch_shape[BP_CL_MAX_DIMS];
-  cl_long batch_sa[BP_CL_MAX_DIMS], batch_sb[BP_CL_MAX_DIMS], batch_so[BP_CL_MAX_DIMS];
-} bp_cl_mm_geom_t;
+#define BP_CL_MM_RTS 4 /* BP_TS / BP_WPT of the tiled kernel */
+#define BP_CL_MM_TM 4  /* rows per work item of the register-blocked kernel */
+#define BP_CL_MM_TN 8  /* columns per work item */
+#define BP_CL_MM_VTM 8 /* rows per work item of the vector kernel (BP_VTM) */
+#define BP_CL_MM_VNV 2 /* vectors of columns per work item (BP_VNV) */
 
 typedef struct mm_impl {
   bp_dtype_t dtype;
@@ -23,6 +20,91 @@ typedef struct mm_impl {
 } mm_impl_t;
 
 static mm_impl_t g_mm[8];
+
+static const mm_impl_t *mm_find(bp_dtype_t dtype) {
+  for (int i = 0; i < 8; ++i)
+    if (g_mm[i].defines[0] != '\0' && g_mm[i].dtype == dtype) return &g_mm[i];
+  return NULL;
+}
+
+const char *bp_cl_matmul_defines(bp_dtype_t dtype) {
+  const mm_impl_t *impl = mm_find(dtype);
+  return impl ? impl->defines : NULL;
+}
+
+/* Local-memory tiles (GPUs) or register blocks (CPU devices)? */
+static bool use_tiled(const bp_cl_device_t *dev) {
+  const char *env = getenv("BP_OPENCL_MATMUL");
+  if (env != NULL && strcmp(env, "tiled") == 0) return dev->max_wg >= BP_CL_MM_TS * BP_CL_MM_RTS;
+  if (env != NULL && strcmp(env, "blocked") == 0) return false;
+  return dev->kind == BP_DEVICE_KIND_GPU && dev->max_wg >= BP_CL_MM_TS * BP_CL_MM_RTS;
+}
+
+bool bp_cl_matmul_takes(const bp_cl_device_t *dev, bp_dtype_t dtype) {
+  return mm_find(dtype) != NULL && (dtype != BP_DTYPE_F64 || dev->has_fp64);
+}
+
+bp_status_t bp_cl_matmul_enqueue(bp_cl_ctx_t *ctx, bp_cl_device_t *dev, bp_dtype_t dtype,
+                                 const bp_cl_mm_geom_t *g, cl_mem out, cl_mem a, cl_mem b,
+                                 cl_mem bias) {
+  const mm_impl_t *impl = mm_find(dtype);
+  if (impl == NULL)
+    return bp_cl_fail(ctx, BP_STATUS_UNSUPPORTED, "opencl matmul: no kernel for this dtype");
+  const bool tiled = use_tiled(dev);
+  const bool sbn1 = g->sbn == 1 && g->son == 1;
+  /* f32 and f64 with contiguous columns: the vector kernel */
+  const bool vec = !tiled && sbn1 && (dtype == BP_DTYPE_F32 || dtype == BP_DTYPE_F64);
+  /* The scalar register blocks: smaller for the dtypes whose loads
+   * convert (f16, bf16) or widen, so that they compile quickly. */
+  const bool half = dtype == BP_DTYPE_F16 || dtype == BP_DTYPE_BF16;
+  const bool wide = dtype == BP_DTYPE_F32 || dtype == BP_DTYPE_F64;
+  const int tm = vec ? BP_CL_MM_VTM : half ? 2 : BP_CL_MM_TM;
+  const int tn = vec ? BP_CL_MM_VNV * (dtype == BP_DTYPE_F64 ? 8 : 16) : wide ? BP_CL_MM_TN : 4;
+  char tile[64] = "";
+  if (!tiled && !vec) snprintf(tile, sizeof tile, "#define BP_TM %d\n#define BP_TN %d\n", tm, tn);
+  char defines[800];
+  snprintf(defines, sizeof defines, "%s%s%s%s%s", impl->defines, tile,
+           tiled ? "#define BP_K_TILED 1\n" : vec ? "#define BP_K_VEC 1\n" : "#define BP_K_RB 1\n",
+           bias ? "#define BP_BIAS 1\n" : "",
+           !vec ? ""
+           : dtype == BP_DTYPE_F64
+               ? "#define BP_VEC double8\n#define BP_VW 8\n#define BP_VLOAD vload8\n"
+                 "#define BP_VSTORE vstore8\n"
+               : "#define BP_VEC float16\n#define BP_VW 16\n#define BP_VLOAD vload16\n"
+                 "#define BP_VSTORE vstore16\n");
+  size_t local[3], global[3];
+  size_t batch = (size_t)(g->batch < 65535 ? g->batch : 65535);
+  if (tiled) {
+    local[0] = BP_CL_MM_TS, local[1] = BP_CL_MM_RTS, local[2] = 1;
+    global[0] = (size_t)((g->n + BP_CL_MM_TS - 1) / BP_CL_MM_TS) * BP_CL_MM_TS;
+    global[1] = (size_t)((g->m + BP_CL_MM_TS - 1) / BP_CL_MM_TS) * BP_CL_MM_RTS;
+    global[2] = batch;
+  } else {
+    size_t cols = (size_t)((g->n + tn - 1) / tn);
+    size_t rows = (size_t)((g->m + tm - 1) / tm);
+    /* Small groups: PoCL runs a group as one loop on one core; work items
+     * next in dim 1 share columns of b (in cache). */
+    local[0] = cols < 2 ? cols : 2;
+    local[1] = rows < 8 ? rows : 8;
+    local[2] = 1;
+    global[0] = (cols + local[0] - 1) / local[0] * local[0];
+    global[1] = (rows + local[1] - 1) / local[1] * local[1];
+    global[2] = batch;
+  }
+  cl_kernel k = NULL;
+  bp_status_t s = bp_cl_program_kernel(ctx, dev, defines, bp_cl_src_matmul,
+                                       tiled ? "bp_matmul" : vec ? "bp_matmul_v" : "bp_matmul_rb",
+                                       &k);
+  if (s != BP_STATUS_OK) return s;
+  cl_int err = clSetKernelArg(k, 0, sizeof out, &out);
+  if (err == CL_SUCCESS) err = clSetKernelArg(k, 1, sizeof a, &a);
+  if (err == CL_SUCCESS) err = clSetKernelArg(k, 2, sizeof b, &b);
+  if (err == CL_SUCCESS) err = clSetKernelArg(k, 3, sizeof *g, g);
+  if (err == CL_SUCCESS && bias) err = clSetKernelArg(k, 4, sizeof bias, &bias);
+  if (err == CL_SUCCESS)
+    err = clEnqueueNDRangeKernel(dev->queue, k, 3, NULL, global, local, 0, NULL, NULL);
+  return bp_cl_check(ctx, err, "clEnqueueNDRangeKernel", bias ? "conv (matmul)" : "matmul");
+}
 
 static bool mm_geom(bp_cl_mm_geom_t *g, const bp_tensor_desc_t *a, const bp_tensor_desc_t *b,
                     const bp_tensor_desc_t *o) {
@@ -73,8 +155,6 @@ static bool mm_supports(const bp_kernel_call_t *call) {
   const mm_impl_t *impl = call->kernel_data;
   if (!bp_cl_device_takes(call, impl->dtype) || call->num_inputs != 2 || call->num_outputs != 1)
     return false;
-  const bp_cl_ctx_t *ctx = call->plugin_ctx;
-  if (ctx->devices[call->device_index].max_wg < BP_CL_MM_TS * BP_CL_MM_RTS) return false;
   bp_cl_mm_geom_t g;
   return mm_geom(&g, call->inputs[0], call->inputs[1], call->outputs[0]);
 }
@@ -90,23 +170,9 @@ static bp_status_t mm_kernel(const bp_kernel_call_t *call) {
   bp_cl_device_t *dev = NULL;
   bp_status_t s = bp_cl_device_get(ctx, call->device_index, &dev);
   if (s != BP_STATUS_OK) return s;
-  size_t local[3] = {BP_CL_MM_TS, BP_CL_MM_RTS, 1};
-  size_t global[3] = {(size_t)((g.n + BP_CL_MM_TS - 1) / BP_CL_MM_TS) * BP_CL_MM_TS,
-                      (size_t)((g.m + BP_CL_MM_TS - 1) / BP_CL_MM_TS) * BP_CL_MM_RTS,
-                      (size_t)(g.batch < 65535 ? g.batch : 65535)};
-  cl_mem am = (cl_mem)a->data, bm = (cl_mem)b->data, om = (cl_mem)o->data;
   pthread_mutex_lock(&dev->lock);
-  cl_kernel k = NULL;
-  s = bp_cl_program_kernel(ctx, dev, impl->defines, bp_cl_src_matmul, "bp_matmul", &k);
-  if (s == BP_STATUS_OK) {
-    cl_int err = clSetKernelArg(k, 0, sizeof om, &om);
-    if (err == CL_SUCCESS) err = clSetKernelArg(k, 1, sizeof am, &am);
-    if (err == CL_SUCCESS) err = clSetKernelArg(k, 2, sizeof bm, &bm);
-    if (err == CL_SUCCESS) err = clSetKernelArg(k, 3, sizeof g, &g);
-    if (err == CL_SUCCESS)
-      err = clEnqueueNDRangeKernel(dev->queue, k, 3, NULL, global, local, 0, NULL, NULL);
-    s = bp_cl_check(ctx, err, "clEnqueueNDRangeKernel", "matmul");
-  }
+  s = bp_cl_matmul_enqueue(ctx, dev, impl->dtype, &g, (cl_mem)o->data, (cl_mem)a->data,
+                           (cl_mem)b->data, NULL);
   pthread_mutex_unlock(&dev->lock);
   return s;
 }
@@ -124,14 +190,16 @@ bp_status_t bp_cl_register_matmul(bp_cl_ctx_t *ctx) {
     if (!is_float)
       snprintf(impl->defines, sizeof impl->defines,
                "#define BP_T %s\n#define BP_ACC ulong\n#define BP_LD(p, i) ((ulong)bp_ld_%s(p, i))\n"
-               "#define BP_STORE(p, i, v) bp_sti_%s(p, i, (long)(v))\n",
-               bp_cl_storage_type(t), tag, tag);
+               "#define BP_STORE(p, i, v) bp_sti_%s(p, i, (long)(v))\n"
+               "#define BP_ADD(acc, p, i) ((acc) + (ulong)bp_ld_%s(p, i))\n",
+               bp_cl_storage_type(t), tag, tag, tag);
     else
       snprintf(impl->defines, sizeof impl->defines,
                "#define BP_T %s\n#define BP_ACC %s\n#define BP_LD(p, i) bp_ld_%s(p, i)\n"
-               "#define BP_STORE(p, i, v) bp_st%c_%s(p, i, v)\n",
+               "#define BP_STORE(p, i, v) bp_st%c_%s(p, i, v)\n"
+               "#define BP_ADD(acc, p, i) ((acc) + bp_ld_%s(p, i))\n",
                bp_cl_storage_type(t), t == BP_DTYPE_F64 ? "double" : "float", tag,
-               t == BP_DTYPE_F64 ? 'd' : 'f', tag);
+               t == BP_DTYPE_F64 ? 'd' : 'f', tag, tag);
     bp_dtype_t sig[3] = {t, t, t};
     bp_status_t s = bp_cl_register(ctx, "matmul", sig, 3, mm_kernel, mm_supports, impl);
     if (s != BP_STATUS_OK) return s;

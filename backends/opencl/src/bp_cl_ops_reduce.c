@@ -76,6 +76,17 @@ static bool sum_supports(const bp_kernel_call_t *call) {
   return red_geom(&g, call->inputs[0], call->outputs[0]);
 }
 
+/* Parts per output: enough work items for the device (a few per core on
+ * CPU devices, thousands on GPUs), each part at least ~4096 elements. */
+static cl_long sum_parts(const bp_cl_device_t *dev, const bp_cl_red_geom_t *g) {
+  const cl_long target = dev->kind == BP_DEVICE_KIND_GPU ? 16384 : 64;
+  cl_long p = (target + g->n_out - 1) / g->n_out;
+  cl_long most = g->n_red / 4096;
+  if (p > most) p = most;
+  if (p > 65536) p = 65536;
+  return p < 1 ? 1 : p;
+}
+
 static bp_status_t sum_kernel(const bp_kernel_call_t *call) {
   bp_cl_ctx_t *ctx = call->plugin_ctx;
   const sum_impl_t *impl = call->kernel_data;
@@ -87,24 +98,49 @@ static bp_status_t sum_kernel(const bp_kernel_call_t *call) {
   bp_cl_device_t *dev = NULL;
   bp_status_t s = bp_cl_device_get(ctx, call->device_index, &dev);
   if (s != BP_STATUS_OK) return s;
-  size_t local = 256;
-  while (local > dev->max_wg) local /= 2;
-  /* Few terms per output: smaller groups waste less. */
-  while (local > 16 && (cl_long)local / 2 >= g.n_red) local /= 2;
-  cl_long groups = g.n_out < 65536 ? g.n_out : 65536;
-  size_t global = (size_t)groups * local;
-  cl_mem xm = (cl_mem)x->data, om = (cl_mem)o->data;
+  const bool gpu = dev->kind == BP_DEVICE_KIND_GPU;
+  const cl_long parts = sum_parts(dev, &g);
+  char defines[700];
+  snprintf(defines, sizeof defines, "%s%s", impl->defines,
+           gpu ? "#define BP_STRIDED 1\n"
+               : impl->dtype == BP_DTYPE_F32 ? "#define BP_VEC16 1\n" : "");
+  const size_t acc_size = impl->dtype == BP_DTYPE_F16 || impl->dtype == BP_DTYPE_BF16 ||
+                                  impl->dtype == BP_DTYPE_F32 ? 4 : 8;
+  cl_mem xm = (cl_mem)x->data, om = (cl_mem)o->data, pm = NULL;
   pthread_mutex_lock(&dev->lock);
+  cl_int err = CL_SUCCESS;
+  if (parts > 1) {
+    pm = clCreateBuffer(dev->context, CL_MEM_READ_WRITE, (size_t)(g.n_out * parts) * acc_size, NULL,
+                        &err);
+    s = bp_cl_check(ctx, err, "clCreateBuffer", "sum partials");
+  }
   cl_kernel k = NULL;
-  s = bp_cl_program_kernel(ctx, dev, impl->defines, bp_cl_src_reduce, "bp_sum", &k);
+  if (s == BP_STATUS_OK)
+    s = bp_cl_program_kernel(ctx, dev, defines, bp_cl_src_reduce, "bp_sum_part", &k);
   if (s == BP_STATUS_OK) {
-    cl_int err = clSetKernelArg(k, 0, sizeof om, &om);
+    size_t global[2] = {(size_t)parts, (size_t)g.n_out};
+    err = clSetKernelArg(k, 0, sizeof om, &om);
     if (err == CL_SUCCESS) err = clSetKernelArg(k, 1, sizeof xm, &xm);
     if (err == CL_SUCCESS) err = clSetKernelArg(k, 2, sizeof g, &g);
+    if (err == CL_SUCCESS) err = clSetKernelArg(k, 3, sizeof parts, &parts);
+    if (err == CL_SUCCESS) err = clSetKernelArg(k, 4, sizeof pm, &pm);
     if (err == CL_SUCCESS)
-      err = clEnqueueNDRangeKernel(dev->queue, k, 1, NULL, &global, &local, 0, NULL, NULL);
+      err = clEnqueueNDRangeKernel(dev->queue, k, 2, NULL, global, NULL, 0, NULL, NULL);
     s = bp_cl_check(ctx, err, "clEnqueueNDRangeKernel", "sum");
   }
+  if (s == BP_STATUS_OK && parts > 1)
+    s = bp_cl_program_kernel(ctx, dev, defines, bp_cl_src_reduce, "bp_sum_final", &k);
+  if (s == BP_STATUS_OK && parts > 1) {
+    size_t global = (size_t)g.n_out;
+    err = clSetKernelArg(k, 0, sizeof om, &om);
+    if (err == CL_SUCCESS) err = clSetKernelArg(k, 1, sizeof pm, &pm);
+    if (err == CL_SUCCESS) err = clSetKernelArg(k, 2, sizeof g, &g);
+    if (err == CL_SUCCESS) err = clSetKernelArg(k, 3, sizeof parts, &parts);
+    if (err == CL_SUCCESS)
+      err = clEnqueueNDRangeKernel(dev->queue, k, 1, NULL, &global, NULL, 0, NULL, NULL);
+    s = bp_cl_check(ctx, err, "clEnqueueNDRangeKernel", "sum (final)");
+  }
+  if (pm != NULL) clReleaseMemObject(pm); /* freed once the queued kernels are done */
   pthread_mutex_unlock(&dev->lock);
   return s;
 }

@@ -140,7 +140,8 @@ typedef struct bp_plugin_info {
   const char *path;          /* "" for the built-in reference plugin */
   const char *version;
   const char *vendor;
-  const char *reason;        /* why it was rejected or unloaded; "" else */
+  const char *reason;        /* why it was rejected or unloaded, or why a loaded
+                                plugin has no devices (its log lines); "" else */
   uint32_t abi_version;      /* what the plugin said it implements; 0 unknown */
   uint32_t device_count;
   int builtin;               /* 1 for the reference plugin */

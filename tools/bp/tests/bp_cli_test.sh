@@ -35,7 +35,7 @@ expect_rc 0 "bp help devices" "$BP" help devices
 expect_out "$TMP/out" "usage: bp devices" "bp help devices shows its usage"
 expect_rc 0 "bp --version" "$BP" --version
 expect_out "$TMP/out" "plugin ABI 1." "bp --version names the ABI"
-for cmd in devices ops bench; do
+for cmd in devices ops bench new-backend doctor; do
   expect_rc 0 "bp $cmd --help" "$BP" "$cmd" --help
 done
 
