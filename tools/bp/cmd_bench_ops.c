@@ -20,6 +20,7 @@
 
 #include "bp_cli.h"
 #include "json.h"
+#include "onednn_anchor.h"
 #ifdef BP_HAVE_OPENBLAS
 #include <cblas.h>
 void openblas_set_num_threads(int num_threads);
@@ -56,7 +57,9 @@ static double best_s(op_fn_t fn, void *ctx, int reps) {
 typedef struct ops_ctx {
   bp_tensor_t *a, *b, *out;   /* matmul / elementwise operands */
   bp_tensor_t *x, *w, *bias, *conv_out;
-  uint32_t conv_id;
+  bp_tensor_t *nx, *ny, *nw, *nb, *nmean, *nrstd; /* softmax / layer_norm */
+  uint32_t conv_id, softmax_id, ln_id;
+  int64_t nn_cols;
   int64_t conv_pad;
   void *src, *dst;            /* memcpy buffers */
   size_t bytes;
@@ -90,6 +93,23 @@ static int do_conv(void *p) {
                     .count = 1, .value.ints = &pad};
   return bp_op_run(c->conv_id, 3, in, 1, &attr, 1, out) != 0;
 }
+static int do_softmax(void *p) {
+  ops_ctx_t *c = p;
+  int64_t dim = -1;
+  bp_attr_t attr = {.struct_size = sizeof(bp_attr_t), .name = "dim", .type = BP_ATTR_INT,
+                    .value.i = dim};
+  return bp_op_run(c->softmax_id, 1, &c->nx, 1, &attr, 1, &c->ny) != 0;
+}
+static int do_layer_norm(void *p) {
+  ops_ctx_t *c = p;
+  bp_tensor_t *in[3] = {c->nx, c->nw, c->nb}, *out[3] = {c->ny, c->nmean, c->nrstd};
+  bp_attr_t attrs[3] = {
+      {.struct_size = sizeof(bp_attr_t), .name = "normalized_shape", .type = BP_ATTR_INTS,
+       .count = 1, .value.ints = &c->nn_cols},
+      {.struct_size = sizeof(bp_attr_t), .name = "has_weight", .type = BP_ATTR_BOOL, .value.b = true},
+      {.struct_size = sizeof(bp_attr_t), .name = "has_bias", .type = BP_ATTR_BOOL, .value.b = true}};
+  return bp_op_run(c->ln_id, 3, in, 3, attrs, 3, out) != 0;
+}
 #ifdef BP_HAVE_OPENBLAS
 static int do_sgemm(void *p) {
   ops_ctx_t *c = p;
@@ -113,18 +133,47 @@ typedef struct ops_results {
   double conv_gflops;
   int64_t elems;
   double add_gbs, mul_gbs, memcpy_gbs, sum_gbs;
+  int64_t nn_rows, nn_cols;           /* softmax / layer_norm over the last dim */
+  double softmax_gbs, ln_gbs;         /* 0: not measured */
 } ops_results_t;
 
 static void release_all(ops_ctx_t *c) {
   bp_tensor_release(c->a); bp_tensor_release(c->b); bp_tensor_release(c->out);
   bp_tensor_release(c->x); bp_tensor_release(c->w); bp_tensor_release(c->bias);
   bp_tensor_release(c->conv_out);
+  bp_tensor_release(c->nx); bp_tensor_release(c->ny); bp_tensor_release(c->nw);
+  bp_tensor_release(c->nb); bp_tensor_release(c->nmean); bp_tensor_release(c->nrstd);
   free(c->src); free(c->dst);
   free((void *)c->fa); free((void *)c->fb); free(c->fc);
   memset(c, 0, sizeof(*c));
 }
 
-static int measure(const char *device, bool quick, int reps, ops_results_t *r, const char **what) {
+/* softmax and layer_norm over the last dim of [rows, cols] (bp bench ops
+ * --device); GB/s counts one read and one write of x. */
+static int measure_nn(bp_device_t *dev, ops_ctx_t *c, bool quick, int reps, ops_results_t *r,
+                      const char **what) {
+  int64_t rows = quick ? 512 : 4096, cols = 1024;
+  int64_t xs[2] = {rows, cols}, stat[2] = {rows, 1};
+  r->nn_rows = rows;
+  r->nn_cols = c->nn_cols = cols;
+  *what = "softmax / layer_norm operands";
+  if (bp_op_find("softmax", &c->softmax_id) || bp_op_find("layer_norm", &c->ln_id) ||
+      make(dev, 2, xs, 0.5, &c->nx) || make(dev, 2, xs, 0, &c->ny) ||
+      make(dev, 1, &cols, 1.0, &c->nw) || make(dev, 1, &cols, 0.0, &c->nb) ||
+      make(dev, 2, stat, 0, &c->nmean) || make(dev, 2, stat, 0, &c->nrstd))
+    return 1;
+  double bytes = 2.0 * 4.0 * (double)(rows * cols), t;
+  *what = "softmax";
+  if ((t = best_s(do_softmax, c, reps)) < 0) return 1;
+  r->softmax_gbs = bytes / t * 1e-9;
+  *what = "layer_norm";
+  if ((t = best_s(do_layer_norm, c, reps)) < 0) return 1;
+  r->ln_gbs = bytes / t * 1e-9;
+  return 0;
+}
+
+static int measure(const char *device, bool quick, int reps, bool nn, ops_results_t *r,
+                   const char **what) {
   ops_ctx_t c = {0};
   bp_device_t *dev = NULL;
   int rc = 1;
@@ -202,6 +251,7 @@ static int measure(const char *device, bool quick, int reps, ops_results_t *r, c
   memset(c.src, 1, c.bytes);
   t = best_s(do_memcpy, &c, reps);
   r->memcpy_gbs = 2.0 * bytes / t * 1e-9;
+  if (nn && measure_nn(dev, &c, quick, reps, r, what)) goto done;
   rc = 0;
 done:
   release_all(&c);
@@ -264,7 +314,7 @@ int bpcli_bench_ops(bool quick, int reps, bool json) {
   if (!bpcli_runtime_start()) return BPCLI_EXIT_FAILURE;
   ops_results_t r = {0};
   const char *what = "";
-  if (measure("ref:0", quick, reps, &r, &what)) {
+  if (measure("ref:0", quick, reps, false, &r, &what)) {
     fprintf(stderr, "bp: bench ops: %s failed: %s\n", what, bp_last_error());
     return BPCLI_EXIT_FAILURE;
   }
@@ -272,20 +322,59 @@ int bpcli_bench_ops(bool quick, int reps, bool json) {
   return BPCLI_EXIT_OK;
 }
 
+/* The direct-oneDNN anchor for `--device onednn:N`: the same sizes through
+ * oneDNN alone (libbp_onednn_anchor.so). direct[] in seconds per call. */
+typedef struct anchor_results {
+  bool have;
+  char why[256];
+  const char *version;
+  double matmul_s, conv_s, conv_only_s, softmax_s, ln_s;
+} anchor_results_t;
+
+static void measure_onednn(const ops_results_t *dev, int reps, anchor_results_t *a) {
+  bpcli_onednn_anchor_t m;
+  if (!bpcli_onednn_anchor_open(&m, a->why, sizeof a->why)) return;
+  a->version = m.version();
+  a->matmul_s = m.matmul(dev->mm_n, reps);
+  a->conv_s = m.conv2d(dev->conv, reps, &a->conv_only_s);
+  a->softmax_s = m.softmax(dev->nn_rows, dev->nn_cols, reps);
+  a->ln_s = m.layer_norm(dev->nn_rows, dev->nn_cols, reps);
+  a->have = a->matmul_s > 0 && a->conv_s > 0 && a->softmax_s > 0 && a->ln_s > 0;
+  if (!a->have) snprintf(a->why, sizeof a->why, "a oneDNN call failed in the anchor");
+}
+
 /* `bp bench ops --device DEV`: the same measurements on DEV, beside ref:0
- * measured in the same run (same sizes, same process). */
+ * measured in the same run (same sizes, same process), and for onednn:N
+ * beside oneDNN called directly. */
 int bpcli_bench_ops_device(const char *device, bool quick, int reps, bool json) {
   if (!bpcli_runtime_start()) return BPCLI_EXIT_FAILURE;
   ops_results_t ref = {0}, dev = {0};
   const char *what = "";
   const char *failed_on = "ref:0";
-  if (measure("ref:0", quick, reps, &ref, &what) || (failed_on = device, measure(device, quick, reps, &dev, &what))) {
+  if (measure("ref:0", quick, reps, true, &ref, &what) ||
+      (failed_on = device, measure(device, quick, reps, true, &dev, &what))) {
     fprintf(stderr, "bp: bench ops: %s on %s failed: %s\n", what, failed_on, bp_last_error());
     return BPCLI_EXIT_FAILURE;
   }
-  const char *names[5] = {"matmul_gflops", "conv2d_gflops", "add_gbs", "mul_gbs", "sum_gbs"};
-  const double d[5] = {dev.mm_gflops, dev.conv_gflops, dev.add_gbs, dev.mul_gbs, dev.sum_gbs};
-  const double rf[5] = {ref.mm_gflops, ref.conv_gflops, ref.add_gbs, ref.mul_gbs, ref.sum_gbs};
+  anchor_results_t an = {.have = false};
+  snprintf(an.why, sizeof an.why, "only for onednn devices");
+  if (!strncmp(device, "onednn:", 7)) measure_onednn(&dev, reps, &an);
+  /* direct oneDNN in the same units as the rows (GFLOP/s or GB/s) */
+  const double mm_flop = 2.0 * dev.mm_n * dev.mm_n * dev.mm_n;
+  const double conv_flop = 2.0 * (double)(dev.conv[0] * dev.conv[4] * dev.conv[2] * dev.conv[3]) *
+                           (double)(dev.conv[1] * dev.conv[5] * dev.conv[5]);
+  const double nn_bytes = 2.0 * 4.0 * (double)(dev.nn_rows * dev.nn_cols);
+  enum { NROWS = 7 };
+  const char *names[NROWS] = {"matmul_gflops", "conv2d_gflops", "softmax_gbs", "layer_norm_gbs",
+                              "add_gbs", "mul_gbs", "sum_gbs"};
+  const double d[NROWS] = {dev.mm_gflops, dev.conv_gflops, dev.softmax_gbs, dev.ln_gbs,
+                           dev.add_gbs, dev.mul_gbs, dev.sum_gbs};
+  const double rf[NROWS] = {ref.mm_gflops, ref.conv_gflops, ref.softmax_gbs, ref.ln_gbs,
+                            ref.add_gbs, ref.mul_gbs, ref.sum_gbs};
+  const double direct[NROWS] = {an.have ? mm_flop / an.matmul_s * 1e-9 : 0,
+                                an.have ? conv_flop / an.conv_s * 1e-9 : 0,
+                                an.have ? nn_bytes / an.softmax_s * 1e-9 : 0,
+                                an.have ? nn_bytes / an.ln_s * 1e-9 : 0, 0, 0, 0};
   if (json) {
     bpcli_json_t j;
     bpcli_json_init(&j, stdout);
@@ -296,12 +385,18 @@ int bpcli_bench_ops_device(const char *device, bool quick, int reps, bool json) 
     bpcli_json_kv_string(&j, "build_type", BPCLI_BUILD_TYPE);
     bpcli_json_kv_uint(&j, "matmul_n", (uint64_t)dev.mm_n);
     bpcli_json_kv_uint(&j, "elements", (uint64_t)dev.elems);
-    for (int i = 0; i < 5; ++i) {
+    for (int i = 0; i < NROWS; ++i) {
       char key[64];
       bpcli_json_kv_double(&j, names[i], d[i]);
       snprintf(key, sizeof key, "ref_%s", names[i]);
       bpcli_json_kv_double(&j, key, rf[i]);
+      if (direct[i] > 0) {
+        snprintf(key, sizeof key, "direct_%s", names[i]);
+        bpcli_json_kv_double(&j, key, direct[i]);
+      }
     }
+    bpcli_json_key(&j, "openblas_gflops");
+    if (ref.blas_gflops > 0) bpcli_json_double(&j, ref.blas_gflops); else bpcli_json_null(&j);
     bpcli_json_object_end(&j);
     bpcli_json_finish(&j);
     return BPCLI_EXIT_OK;
@@ -309,17 +404,34 @@ int bpcli_bench_ops_device(const char *device, bool quick, int reps, bool json) 
 #ifdef BPCLI_SANITIZED
   printf("warning: this bp was built with BP_SANITIZE=ON; the numbers are meaningless\n");
 #endif
-  printf("bench ops: %s beside ref:0 (one thread), best of %d, synchronized per call\n", device, reps);
-  const char *labels[5] = {"matmul f32 (n^3)", "conv2d f32 3x3 pad 1", "add f32", "mul f32",
-                           "sum f32 (all elements)"};
-  const char *units[5] = {"GFLOP/s", "GFLOP/s", "GB/s", "GB/s", "GB/s"};
-  printf("  %-26s %12s %12s %7s\n", "", device, "ref:0", "ratio");
-  for (int i = 0; i < 5; ++i)
-    printf("  %-26s %8.2f %-7s %8.2f %-7s %5.2fx\n", labels[i], d[i], units[i], rf[i], units[i],
-           d[i] / rf[i]);
-  printf("    matmul n = %d; conv2d x [%lld, %lld, %lld, %lld], %lld filters; %lld elements\n",
+  printf("bench ops: %s beside ref:0 (one thread)%s, best of %d, synchronized per call\n", device,
+         an.have ? " and oneDNN called directly" : "", reps);
+  const char *labels[NROWS] = {"matmul f32 (n^3)", "conv2d f32 3x3 pad 1", "softmax f32 (last dim)",
+                               "layer_norm f32 (last dim)", "add f32", "mul f32",
+                               "sum f32 (all elements)"};
+  const char *units[NROWS] = {"GFLOP/s", "GFLOP/s", "GB/s", "GB/s", "GB/s", "GB/s", "GB/s"};
+  printf("  %-26s %15s %15s %15s %9s %9s\n", "", device, "oneDNN direct", "ref:0", "/direct",
+         "/ref");
+  for (int i = 0; i < NROWS; ++i) {
+    printf("  %-26s %8.2f %-7s", labels[i], d[i], units[i]);
+    if (direct[i] > 0) printf(" %8.2f %-7s", direct[i], units[i]); else printf(" %15s", "-");
+    printf(" %8.2f %-7s", rf[i], units[i]);
+    if (direct[i] > 0) printf(" %8.2fx", d[i] / direct[i]); else printf(" %9s", "");
+    printf(" %8.2fx\n", d[i] / rf[i]);
+  }
+  printf("    matmul n = %d; conv2d x [%lld, %lld, %lld, %lld], %lld filters; softmax/layer_norm "
+         "[%lld, %lld]; %lld elements\n",
          dev.mm_n, (long long)dev.conv[0], (long long)dev.conv[1], (long long)dev.conv[2],
-         (long long)dev.conv[3], (long long)dev.conv[4], (long long)dev.elems);
-  if (ref.blas_gflops > 0) printf("    OpenBLAS 1 thread: %.1f GFLOP/s\n", ref.blas_gflops);
+         (long long)dev.conv[3], (long long)dev.conv[4], (long long)dev.nn_rows,
+         (long long)dev.nn_cols, (long long)dev.elems);
+  if (ref.blas_gflops > 0)
+    printf("    OpenBLAS 1 thread: %.1f GFLOP/s (%s matmul / OpenBLAS %.2fx)\n", ref.blas_gflops,
+           device, dev.mm_gflops / ref.blas_gflops);
+  if (an.have)
+    printf("    oneDNN %s direct: conv2d NCHW in/out with its reorders (the convolution alone in "
+           "its own layouts: %.2f GFLOP/s); layer_norm with scale, shift, mean and variance out\n",
+           an.version, conv_flop / an.conv_only_s * 1e-9);
+  else
+    printf("    oneDNN direct: not measured: %s\n", an.why);
   return BPCLI_EXIT_OK;
 }

@@ -1,5 +1,6 @@
 /* onednn_nn_check.c - conv2d, softmax and log_softmax on onednn:0 against
- * ref:0 (the conformance suite has no generator for these ops yet).
+ * ref:0, and the backward ops the conformance suite has no cases for yet
+ * (conv2d_backward, softmax_backward, log_softmax_backward).
  * Exit status 0 when every result is within 1e-4 relative of the reference. */
 #include <math.h>
 #include <stdio.h>
@@ -77,6 +78,128 @@ int main(void) {
       bad |= compare(name, o2, o1, 105);
       bp_tensor_release(x); bp_tensor_release(xd); bp_tensor_release(o1); bp_tensor_release(o2);
     }
+  /* conv2d_backward: N, C, H, W, O, k, stride, pad, groups, padding_same */
+  struct { int64_t n, c, h, w, o, k, stride, pad, groups, same; } bs_[] = {
+      {2, 3, 9, 7, 4, 3, 1, 1, 1, 0}, {2, 4, 8, 9, 6, 3, 2, 0, 2, 0}, {1, 4, 7, 8, 4, 2, 1, 0, 1, 1}};
+  uint32_t cbw, smb, lsmb;
+  CK(bp_op_find("conv2d_backward", &cbw));
+  CK(bp_op_find("softmax_backward", &smb));
+  CK(bp_op_find("log_softmax_backward", &lsmb));
+  for (int i = 0; i < 3; ++i) {
+    int64_t ho = bs_[i].same ? bs_[i].h : (bs_[i].h + 2 * bs_[i].pad - bs_[i].k) / bs_[i].stride + 1;
+    int64_t wo = bs_[i].same ? bs_[i].w : (bs_[i].w + 2 * bs_[i].pad - bs_[i].k) / bs_[i].stride + 1;
+    int64_t xs[4] = {bs_[i].n, bs_[i].c, bs_[i].h, bs_[i].w};
+    int64_t ws[4] = {bs_[i].o, bs_[i].c / bs_[i].groups, bs_[i].k, bs_[i].k};
+    int64_t gs[4] = {bs_[i].n, bs_[i].o, ho, wo};
+    bp_tensor_t *in_r[3] = {rnd(ref, 4, gs, 11), rnd(ref, 4, xs, 12), rnd(ref, 4, ws, 13)}, *in_d[3];
+    for (int k = 0; k < 3; ++k) CK(bp_tensor_to(in_r[k], dev, &in_d[k]));
+    int64_t st[2] = {bs_[i].stride, bs_[i].stride}, pd[2] = {bs_[i].pad, bs_[i].pad};
+    bp_attr_t at[4] = {
+        {.name = "stride", .type = BP_ATTR_INTS, .count = 2, .value.ints = st},
+        {.name = "padding", .type = BP_ATTR_INTS, .count = 2, .value.ints = pd},
+        {.name = "groups", .type = BP_ATTR_INT, .value.i = bs_[i].groups},
+        {.name = "padding_same", .type = BP_ATTR_BOOL, .value.b = bs_[i].same != 0}};
+    bp_tensor_t *o_r[3] = {NULL}, *o_d[3] = {NULL};
+    CK(bp_op_run(cbw, 3, in_r, 4, at, 3, o_r));
+    CK(bp_op_run(cbw, 3, in_d, 4, at, 3, o_d));
+    CK(bp_device_synchronize(dev));
+    const char *what[3] = {"grad_input", "grad_weight", "grad_bias"};
+    for (int k = 0; k < 3; ++k) {
+      char name[64];
+      int64_t n = 1;
+      for (int d = 0; d < bp_tensor_ndim(o_r[k]); ++d) n *= bp_tensor_shape(o_r[k])[d];
+      snprintf(name, sizeof name, "conv2d_backward case %d %s", i, what[k]);
+      bad |= compare(name, o_d[k], o_r[k], n);
+      bp_tensor_release(o_r[k]); bp_tensor_release(o_d[k]);
+      bp_tensor_release(in_r[k]); bp_tensor_release(in_d[k]);
+    }
+  }
+  for (int lg = 0; lg < 2; ++lg)
+    for (int dim = 0; dim < 3; ++dim) {
+      int64_t xs[3] = {3, 5, 7};
+      bp_tensor_t *x = rnd(ref, 3, xs, 21), *go = rnd(ref, 3, xs, 22), *y, *in_r[2], *in_d[2];
+      CK((lg ? bp_log_softmax : bp_softmax)(x, dim, &y));
+      in_r[0] = go;
+      in_r[1] = y;
+      CK(bp_tensor_to(go, dev, &in_d[0]));
+      CK(bp_tensor_to(y, dev, &in_d[1]));
+      bp_attr_t at = {.name = "dim", .type = BP_ATTR_INT, .value.i = dim};
+      bp_tensor_t *o_r = NULL, *o_d = NULL;
+      CK(bp_op_run(lg ? lsmb : smb, 2, in_r, 1, &at, 1, &o_r));
+      CK(bp_op_run(lg ? lsmb : smb, 2, in_d, 1, &at, 1, &o_d));
+      char name[64];
+      snprintf(name, sizeof name, "%s_backward dim %d", lg ? "log_softmax" : "softmax", dim);
+      bad |= compare(name, o_d, o_r, 105);
+      bp_tensor_release(x); bp_tensor_release(go); bp_tensor_release(y); bp_tensor_release(in_d[0]);
+      bp_tensor_release(in_d[1]); bp_tensor_release(o_r); bp_tensor_release(o_d);
+    }
+  /* max/avg_pool2d_backward from the reference's forward; gelu_backward */
+  {
+    uint32_t mpf, mpb, apb, gb;
+    CK(bp_op_find("max_pool2d", &mpf));
+    CK(bp_op_find("max_pool2d_backward", &mpb));
+    CK(bp_op_find("avg_pool2d_backward", &apb));
+    CK(bp_op_find("gelu_backward", &gb));
+    int64_t xs[4] = {2, 3, 9, 10};
+    int64_t k3[1] = {3}, s2[1] = {2}, p1[1] = {1};
+    bp_attr_t pa[3] = {{.name = "kernel_size", .type = BP_ATTR_INTS, .count = 1, .value.ints = k3},
+                       {.name = "stride", .type = BP_ATTR_INTS, .count = 1, .value.ints = s2},
+                       {.name = "padding", .type = BP_ATTR_INTS, .count = 1, .value.ints = p1}};
+    bp_tensor_t *x = rnd(ref, 4, xs, 31), *fo[2] = {NULL, NULL};
+    CK(bp_op_run(mpf, 1, &x, 3, pa, 2, fo));
+    int64_t n = 1;
+    for (int d = 0; d < 4; ++d) n *= bp_tensor_shape(fo[0])[d];
+    bp_tensor_t *go = rnd(ref, 4, bp_tensor_shape(fo[0]), 32);
+    bp_tensor_t *in_r[3] = {go, x, fo[1]}, *in_d[3];
+    for (int k = 0; k < 3; ++k) CK(bp_tensor_to(in_r[k], dev, &in_d[k]));
+    for (int m = 0; m < 2; ++m) {
+      bp_tensor_t *o_r = NULL, *o_d = NULL;
+      CK(bp_op_run(m ? apb : mpb, m ? 2 : 3, in_r, 3, pa, 1, &o_r));
+      CK(bp_op_run(m ? apb : mpb, m ? 2 : 3, in_d, 3, pa, 1, &o_d));
+      bad |= compare(m ? "avg_pool2d_backward k3 s2 p1" : "max_pool2d_backward k3 s2 p1", o_d, o_r, 2 * 3 * 9 * 10);
+      bp_tensor_release(o_r); bp_tensor_release(o_d);
+    }
+    for (int ap = 0; ap < 2; ++ap) {
+      bp_tensor_t *g_in_r[2] = {x, x}, *g_in_d[2] = {in_d[1], in_d[1]}, *o_r = NULL, *o_d = NULL;
+      bp_attr_t ga = {.name = "approximate", .type = BP_ATTR_INT, .value.i = ap};
+      CK(bp_op_run(gb, 2, g_in_r, 1, &ga, 1, &o_r));
+      CK(bp_op_run(gb, 2, g_in_d, 1, &ga, 1, &o_d));
+      bad |= compare(ap ? "gelu_backward tanh" : "gelu_backward erf", o_d, o_r, 2 * 3 * 9 * 10);
+      bp_tensor_release(o_r); bp_tensor_release(o_d);
+    }
+    (void)n;
+    for (int k = 0; k < 3; ++k) { bp_tensor_release(in_r[k]); bp_tensor_release(in_d[k]); }
+    bp_tensor_release(fo[0]);
+  }
+  /* layer_norm_backward from the reference's forward statistics */
+  for (int hw = 0; hw < 2; ++hw) {
+    uint32_t lnf, lnb;
+    CK(bp_op_find("layer_norm", &lnf));
+    CK(bp_op_find("layer_norm_backward", &lnb));
+    int64_t xs[3] = {3, 5, 8}, ws[2] = {5, 8}, ns[2] = {5, 8};
+    bp_tensor_t *x = rnd(ref, 3, xs, 41), *w = rnd(ref, 2, ws, 42), *b = rnd(ref, 2, ws, 43);
+    bp_tensor_t *go = rnd(ref, 3, xs, 44), *fin[3] = {x, w, b}, *fo[3] = {NULL, NULL, NULL};
+    bp_attr_t la[3] = {{.name = "normalized_shape", .type = BP_ATTR_INTS, .count = 2, .value.ints = ns},
+                       {.name = "has_weight", .type = BP_ATTR_BOOL, .value.b = hw != 0},
+                       {.name = "has_bias", .type = BP_ATTR_BOOL, .value.b = true}};
+    CK(bp_op_run(lnf, 3, fin, 3, la, 3, fo));
+    bp_tensor_t *in_r[5] = {go, x, fo[1], fo[2], w}, *in_d[5];
+    for (int k = 0; k < 5; ++k) CK(bp_tensor_to(in_r[k], dev, &in_d[k]));
+    bp_tensor_t *o_r[3] = {NULL}, *o_d[3] = {NULL};
+    CK(bp_op_run(lnb, 5, in_r, 2, la, 3, o_r));
+    CK(bp_op_run(lnb, 5, in_d, 2, la, 3, o_d));
+    const int64_t cnt[3] = {120, 40, 40};
+    const char *what[3] = {"grad_input", "grad_weight", "grad_bias"};
+    for (int k = 0; k < 3; ++k) {
+      char name[64];
+      snprintf(name, sizeof name, "layer_norm_backward w%d %s", hw, what[k]);
+      bad |= compare(name, o_d[k], o_r[k], cnt[k]);
+      bp_tensor_release(o_r[k]); bp_tensor_release(o_d[k]);
+    }
+    for (int k = 0; k < 5; ++k) bp_tensor_release(in_d[k]);
+    bp_tensor_release(x); bp_tensor_release(w); bp_tensor_release(b); bp_tensor_release(go);
+    for (int k = 0; k < 3; ++k) bp_tensor_release(fo[k]);
+  }
   bp_stats_get(&s1);
   printf("fallbacks: %llu\n", (unsigned long long)(s1.fallbacks - s0.fallbacks));
   bp_shutdown();

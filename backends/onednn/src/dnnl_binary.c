@@ -57,6 +57,10 @@ static bool bin_supports(const bp_kernel_call_t *call) {
   if (call->outputs[0]->ndim > BP_DNNL_MAX_DIMS) return false;
   const bp_attr_t *rm = bp_abi_find_attr(call, "rounding_mode");
   if (rm && rm->type == BP_ATTR_INT && rm->value.i != 0) return false;
+  /* oneDNN broadcasts src1 only: a broadcast `a` needs a full `b` to swap with */
+  const bin_op_t *op = call->kernel_data;
+  if (bp_dnnl_has_bcast(call->inputs[0]) && (!op->swappable || bp_dnnl_has_bcast(call->inputs[1])))
+    return false;
   return true;
 }
 

@@ -11,6 +11,9 @@
 
 #include "dnnl_plugin.h"
 
+/* Entries a kernel call may hold at once (its primitive and reorders). */
+#define BP_DNNL_RECENT 8
+
 typedef struct entry {
   struct entry *next_in_bucket;
   struct entry *prev, *next; /* recency: head is the most recent */
@@ -25,7 +28,11 @@ struct bp_dnnl_cache {
   entry_t **buckets;
   entry_t *head, *tail;
   uint64_t hits, misses;
-  entry_t *uncached; /* made with caching off: kept until the next miss */
+  /* Made with caching off: the last BP_DNNL_RECENT, so that the primitives
+   * one kernel call gets (a convolution and its reorders) stay alive for
+   * the whole call. */
+  entry_t *uncached[BP_DNNL_RECENT];
+  unsigned next_uncached;
 };
 
 /* ---- keys ---- */
@@ -55,9 +62,18 @@ void bp_dnnl_key_f64(bp_dnnl_key_t *key, double v) {
 
 void bp_dnnl_key_md(bp_dnnl_key_t *key, const dnnl_memory_desc_t *md) {
   bp_dnnl_key_u64(key, ((uint64_t)(uint32_t)md->data_type << 32) | (uint32_t)md->ndims);
+  bp_dnnl_key_u64(key, (uint64_t)md->format_kind);
   for (int i = 0; i < md->ndims; ++i) {
     bp_dnnl_key_u64(key, (uint64_t)md->dims[i]);
     bp_dnnl_key_u64(key, (uint64_t)md->format_desc.blocking.strides[i]);
+  }
+  /* Blocked layouts (a primitive's own): the inner blocks too. */
+  const dnnl_blocking_desc_t *b = &md->format_desc.blocking;
+  if (md->format_kind == dnnl_blocked && b->inner_nblks > 0) {
+    bp_dnnl_key_u64(key, (uint64_t)b->inner_nblks);
+    for (int i = 0; i < b->inner_nblks; ++i)
+      bp_dnnl_key_u64(key, ((uint64_t)b->inner_blks[i] << 8) | (uint64_t)b->inner_idxs[i]);
+    for (int i = 0; i < md->ndims; ++i) bp_dnnl_key_u64(key, (uint64_t)md->padded_dims[i]);
   }
 }
 
@@ -75,7 +91,8 @@ static uint64_t key_hash(const uint64_t *w, uint32_t n) {
 bp_status_t bp_dnnl_cache_create(size_t capacity, bp_dnnl_cache_t **out) {
   bp_dnnl_cache_t *c = calloc(1, sizeof *c);
   if (c == NULL) return BP_STATUS_OUT_OF_MEMORY;
-  c->capacity = capacity;
+  /* A small cache still holds every primitive of one call (see uncached). */
+  c->capacity = capacity > 0 && capacity < BP_DNNL_RECENT ? BP_DNNL_RECENT : capacity;
   c->nbuckets = 64;
   while (c->nbuckets < capacity * 2) c->nbuckets *= 2;
   c->buckets = calloc(c->nbuckets, sizeof *c->buckets);
@@ -90,6 +107,7 @@ bp_status_t bp_dnnl_cache_create(size_t capacity, bp_dnnl_cache_t **out) {
 static void entry_destroy(entry_t *e) {
   if (e == NULL) return;
   dnnl_primitive_destroy(e->value.prim);
+  free(e->value.mds);
   free(e);
 }
 
@@ -99,7 +117,7 @@ void bp_dnnl_cache_destroy(bp_dnnl_cache_t *c) {
     next = e->next;
     entry_destroy(e);
   }
-  entry_destroy(c->uncached);
+  for (unsigned i = 0; i < BP_DNNL_RECENT; ++i) entry_destroy(c->uncached[i]);
   free(c->buckets);
   free(c);
 }
@@ -163,11 +181,24 @@ bp_status_t bp_dnnl_cache_get(bp_dnnl_ctx_t *ctx, const bp_dnnl_key_t *key,
   BP_DNNL_TRY(ctx, make(ctx, arg, &pd), "creating a primitive descriptor");
   const dnnl_memory_desc_t *smd = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
   e->value.scratch_size = smd ? dnnl_memory_desc_get_size(smd) : 0;
+  if (flags & BP_DNNL_PRIM_MDS) {
+    e->value.mds = malloc(3 * sizeof *e->value.mds);
+    if (e->value.mds == NULL) {
+      status = bp_dnnl_fail(ctx, BP_STATUS_OUT_OF_MEMORY, "onednn: no memory for a cache entry");
+      goto done;
+    }
+    const dnnl_query_t q[3] = {dnnl_query_src_md, dnnl_query_weights_md, dnnl_query_dst_md};
+    for (int i = 0; i < 3; ++i) {
+      const dnnl_memory_desc_t *md = dnnl_primitive_desc_query_md(pd, q[i], 0);
+      if (md) e->value.mds[i] = *md; else memset(&e->value.mds[i], 0, sizeof *md);
+    }
+  }
   BP_DNNL_TRY(ctx, dnnl_primitive_create(&e->value.prim, pd), "creating a primitive");
 
   if (!cacheable) {
-    entry_destroy(c->uncached);
-    c->uncached = e;
+    entry_t **slot = &c->uncached[c->next_uncached++ % BP_DNNL_RECENT];
+    entry_destroy(*slot);
+    *slot = e;
   } else {
     if (c->count >= c->capacity && c->tail) { /* evict the least recent */
       entry_t *old = c->tail;
@@ -186,6 +217,7 @@ bp_status_t bp_dnnl_cache_get(bp_dnnl_ctx_t *ctx, const bp_dnnl_key_t *key,
   e = NULL;
 done:
   if (pd) dnnl_primitive_desc_destroy(pd);
+  if (e) free(e->value.mds);
   free(e);
   return status;
 }

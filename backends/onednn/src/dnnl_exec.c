@@ -36,6 +36,19 @@ static bp_status_t scratch_reserve(bp_dnnl_ctx_t *ctx, size_t size) {
   return BP_STATUS_OK;
 }
 
+bp_status_t bp_dnnl_work_reserve(bp_dnnl_ctx_t *ctx, size_t size) {
+  if (size <= ctx->work_size) return BP_STATUS_OK;
+  size_t rounded = (size + 4095) & ~(size_t)4095;
+  void *p = aligned_alloc(4096, rounded);
+  if (p == NULL)
+    return bp_dnnl_fail(ctx, BP_STATUS_OUT_OF_MEMORY, "onednn: no memory for %zu bytes of reordered tensors",
+                        size);
+  free(ctx->work);
+  ctx->work = p;
+  ctx->work_size = rounded;
+  return BP_STATUS_OK;
+}
+
 bp_status_t bp_dnnl_execute(bp_dnnl_ctx_t *ctx, const bp_dnnl_prim_t *p, const bp_dnnl_args_t *args,
                             const char *what) {
   bp_status_t status = BP_STATUS_OK;

@@ -1,4 +1,4 @@
-/* dnnl_matmul.c - `matmul` through oneDNN's matmul primitive.
+/* dnnl_matmul.c - `matmul`, `bmm` and `linear` through oneDNN's matmul primitive.
  *
  * Kernel form: a [B..., M, K] @ b [B..., K, N] -> out [B..., M, N]; batch
  * dims broadcast with stride 0 become size-1 dims (oneDNN's matmul
@@ -82,13 +82,73 @@ static bp_status_t mm_kernel(const bp_kernel_call_t *call) {
   return status;
 }
 
+/* ---- linear: x [..., K] @ weight[N, K]^T + bias[N] -> out [..., N] ----
+ * One matmul primitive: weight as a [1..., K, N] view (strides swapped, no
+ * copy), the bias as [1..., 1, N]; a 1-D x is a [1, K] matrix. */
+
+static bool linear_supports(const bp_kernel_call_t *call) {
+  const bp_tensor_desc_t *x = call->inputs[0], *w = call->inputs[1], *o = call->outputs[0];
+  if (x->ndim < 1 || x->ndim > BP_DNNL_MAX_DIMS || w->ndim != 2 || o->ndim != x->ndim) return false;
+  if (bp_dnnl_has_bcast(x) || bp_dnnl_has_bcast(w) || bp_dnnl_has_bcast(o)) return false;
+  if (bp_dnnl_attr_bool(call, "has_bias", true)) {
+    const bp_tensor_desc_t *b = call->inputs[2];
+    if (b->ndim != 1 || bp_dnnl_has_bcast(b)) return false;
+  }
+  return w->shape[1] > 0; /* K == 0 (out = bias) falls back */
+}
+
+static bp_status_t linear_kernel(const bp_kernel_call_t *call) {
+  bp_dnnl_ctx_t *ctx = call->plugin_ctx;
+  const bp_tensor_desc_t *x = call->inputs[0], *w = call->inputs[1], *b = call->inputs[2];
+  const bp_tensor_desc_t *out = call->outputs[0];
+  if (bp_dnnl_numel(out) == 0) return BP_STATUS_OK;
+  mm_arg_t m = {.has_bias = bp_dnnl_attr_bool(call, "has_bias", true)};
+  const int nd = x->ndim < 2 ? 2 : x->ndim;
+  const int64_t k = w->shape[1], n = w->shape[0];
+  int64_t wd[BP_DNNL_MAX_DIMS], wst[BP_DNNL_MAX_DIMS], bd[BP_DNNL_MAX_DIMS], bst[BP_DNNL_MAX_DIMS];
+  for (int i = 0; i < nd; ++i) wd[i] = bd[i] = 1, wst[i] = bst[i] = 0;
+  wd[nd - 2] = k; wst[nd - 2] = w->strides[1];
+  wd[nd - 1] = n; wst[nd - 1] = w->strides[0];
+  bd[nd - 1] = n; bst[nd - 1] = m.has_bias ? b->strides[0] : 1;
+  bool ok = bp_dnnl_md_raw(&m.b, nd, wd, wst, w->dtype);
+  if (m.has_bias) ok = ok && bp_dnnl_md_raw(&m.bias, nd, bd, bst, b->dtype);
+  if (x->ndim == 1) {
+    const int64_t xd[2] = {1, k}, xs[2] = {k * x->strides[0], x->strides[0]};
+    const int64_t od[2] = {1, n}, os[2] = {n * out->strides[0], out->strides[0]};
+    ok = ok && bp_dnnl_md_raw(&m.a, 2, xd, xs, x->dtype) && bp_dnnl_md_raw(&m.out, 2, od, os, out->dtype);
+  } else {
+    ok = ok && bp_dnnl_md(&m.a, x, false) && bp_dnnl_md(&m.out, out, false);
+  }
+  if (!ok) return bp_dnnl_fail(ctx, BP_STATUS_UNSUPPORTED, "onednn linear: no memory descriptor");
+  bp_dnnl_key_t key;
+  bp_dnnl_key_init(&key, "matmul", 1);
+  bp_dnnl_key_md(&key, &m.a);
+  bp_dnnl_key_md(&key, &m.b);
+  bp_dnnl_key_u64(&key, m.has_bias);
+  if (m.has_bias) bp_dnnl_key_md(&key, &m.bias);
+  bp_dnnl_key_md(&key, &m.out);
+  bp_dnnl_args_t args = {0};
+  bp_dnnl_args_add(&args, DNNL_ARG_SRC, &m.a, bp_dnnl_ptr(x));
+  bp_dnnl_args_add(&args, DNNL_ARG_WEIGHTS, &m.b, bp_dnnl_ptr(w));
+  if (m.has_bias) bp_dnnl_args_add(&args, DNNL_ARG_BIAS, &m.bias, bp_dnnl_ptr(b));
+  bp_dnnl_args_add(&args, DNNL_ARG_DST, &m.out, bp_dnnl_ptr(out));
+  const bp_dnnl_prim_t *p = NULL;
+  bp_dnnl_lock(ctx);
+  bp_status_t status = bp_dnnl_cache_get(ctx, &key, mm_make, &m, 0, &p);
+  if (!status) status = bp_dnnl_execute(ctx, p, &args, "linear");
+  bp_dnnl_unlock(ctx);
+  return status;
+}
+
 bp_status_t bp_dnnl_matmul_register(bp_dnnl_ctx_t *ctx) {
-  static const bp_dtype_t sigs[3][3] = {{BP_DTYPE_F32, BP_DTYPE_F32, BP_DTYPE_F32},
-                                        {BP_DTYPE_BF16, BP_DTYPE_BF16, BP_DTYPE_BF16},
-                                        {BP_DTYPE_F16, BP_DTYPE_F16, BP_DTYPE_F16}};
+  static const bp_dtype_t sigs[3][4] = {{BP_DTYPE_F32, BP_DTYPE_F32, BP_DTYPE_F32, BP_DTYPE_F32},
+                                        {BP_DTYPE_BF16, BP_DTYPE_BF16, BP_DTYPE_BF16, BP_DTYPE_BF16},
+                                        {BP_DTYPE_F16, BP_DTYPE_F16, BP_DTYPE_F16, BP_DTYPE_F16}};
   for (int i = 0; i < 3; ++i) {
     if (!(ctx->dtype_mask & BP_DTYPE_BIT(sigs[i][0]))) continue;
     bp_status_t s = bp_dnnl_register(ctx->host, "matmul", sigs[i], 3, mm_kernel, mm_supports, NULL);
+    if (!s) s = bp_dnnl_register(ctx->host, "bmm", sigs[i], 3, mm_kernel, mm_supports, NULL);
+    if (!s) s = bp_dnnl_register(ctx->host, "linear", sigs[i], 4, linear_kernel, linear_supports, NULL);
     if (s) return s;
   }
   return BP_STATUS_OK;

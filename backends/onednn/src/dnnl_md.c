@@ -75,3 +75,71 @@ bool bp_dnnl_md(dnnl_memory_desc_t *md, const bp_tensor_desc_t *t, bool bcast_to
   }
   return bp_dnnl_md_raw(md, t->ndim, dims, strides, t->dtype);
 }
+
+/* ---- attributes ---- */
+
+void bp_dnnl_attr_spatial(const bp_kernel_call_t *call, const char *name, int64_t dflt,
+                          int64_t out[2]) {
+  const bp_attr_t *a = bp_abi_find_attr(call, name);
+  out[0] = out[1] = dflt;
+  if (a == NULL || a->type != BP_ATTR_INTS || a->count == 0) return;
+  out[0] = a->value.ints[0];
+  out[1] = a->count > 1 ? a->value.ints[1] : a->value.ints[0];
+}
+
+int64_t bp_dnnl_attr_int(const bp_kernel_call_t *call, const char *name, int64_t dflt) {
+  const bp_attr_t *a = bp_abi_find_attr(call, name);
+  return a && a->type == BP_ATTR_INT ? a->value.i : dflt;
+}
+
+bool bp_dnnl_attr_bool(const bp_kernel_call_t *call, const char *name, bool dflt) {
+  const bp_attr_t *a = bp_abi_find_attr(call, name);
+  return a && a->type == BP_ATTR_BOOL ? a->value.b : dflt;
+}
+
+double bp_dnnl_attr_f64(const bp_kernel_call_t *call, const char *name, double dflt) {
+  const bp_attr_t *a = bp_abi_find_attr(call, name);
+  return a && a->type == BP_ATTR_FLOAT ? a->value.f : dflt;
+}
+
+/* NaN (or -inf too, with neg_inf) anywhere in x (f32, f16 or bf16 bits). */
+bool bp_dnnl_has_nan(const bp_tensor_desc_t *x, bool neg_inf) {
+  if (x->ndim == 0) {
+    bp_tensor_desc_t one = *x;
+    const int64_t shape = 1, stride = 1;
+    one.ndim = 1;
+    one.shape = &shape;
+    one.strides = &stride;
+    return bp_dnnl_has_nan(&one, neg_inf);
+  }
+  const bool f16 = x->dtype == BP_DTYPE_F16, bf16 = x->dtype == BP_DTYPE_BF16 || f16;
+  const uint16_t inf16 = f16 ? 0x7c00u : 0x7f80u;
+  const int64_t n = bp_dnnl_numel(x);
+  int64_t idx[BP_DNNL_MAX_DIMS] = {0};
+  const char *base = bp_dnnl_ptr(x);
+  const size_t es = bf16 ? 2 : 4;
+  const int32_t last = x->ndim - 1;
+  const int64_t inner = x->shape[last], ist = x->strides[last];
+  for (int64_t i = 0; i < n; i += inner) {
+    int64_t off = 0;
+    for (int32_t d = 0; d < last; ++d) off += idx[d] * x->strides[d];
+    const char *row = base + off * (int64_t)es;
+    for (int64_t j = 0; j < inner; ++j) {
+      if (bf16) {
+        uint16_t u;
+        memcpy(&u, row + j * ist * 2, 2);
+        if ((u & 0x7fffu) > inf16 || (neg_inf && u == (inf16 | 0x8000u))) return true;
+      } else {
+        uint32_t u;
+        memcpy(&u, row + j * ist * 4, 4);
+        if ((u & 0x7fffffffu) > 0x7f800000u || (neg_inf && u == 0xff800000u)) return true;
+      }
+    }
+    for (int32_t d = last - 1; d >= 0; --d) {
+      if (++idx[d] < x->shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return false;
+}
+

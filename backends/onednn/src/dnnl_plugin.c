@@ -117,6 +117,7 @@ static void dnnl_shutdown(void *vctx) {
   if (ctx->stream) dnnl_stream_destroy(ctx->stream);
   if (ctx->engine) dnnl_engine_destroy(ctx->engine);
   free(ctx->scratch);
+  free(ctx->work);
   pthread_mutex_destroy(&ctx->lock);
   free(ctx);
 }
@@ -162,6 +163,8 @@ static bp_status_t dnnl_init(const bp_host_api_t *host, void **out_ctx) {
   bp_status_t (*const registrars[])(bp_dnnl_ctx_t *) = {
       bp_dnnl_matmul_register, bp_dnnl_binary_register, bp_dnnl_eltwise_register,
       bp_dnnl_reduce_register, bp_dnnl_copy_register,   bp_dnnl_nn_register,
+      bp_dnnl_conv_register,   bp_dnnl_pool_register,   bp_dnnl_norm_register,
+      bp_dnnl_backward_register,
   };
   for (size_t i = 0; i < sizeof registrars / sizeof registrars[0] && !status; ++i)
     status = registrars[i](ctx);

@@ -42,6 +42,8 @@ typedef struct bp_dnnl_ctx {
   bp_dnnl_cache_t *cache;
   void *scratch;         /* user scratchpad, grown on demand (under lock) */
   size_t scratch_size;
+  void *work;            /* tensors in a primitive's own (blocked) layouts */
+  size_t work_size;
   int num_threads;       /* 0: oneDNN's (OpenMP's) default */
   uint32_t dtype_mask;   /* f32, plus bf16/f16 where the probe passed */
   uint64_t total_memory;
@@ -107,8 +109,13 @@ void bp_dnnl_key_md(bp_dnnl_key_t *key, const dnnl_memory_desc_t *md);
 typedef struct bp_dnnl_prim {
   dnnl_primitive_t prim;
   size_t scratch_size;
-  uint32_t flags; /* per op: e.g. which inputs were swapped */
+  uint32_t flags; /* per op; BP_DNNL_PRIM_MDS: mds below */
+  /* With BP_DNNL_PRIM_MDS: the layouts the primitive chose (format_tag any)
+   * for src, weights and dst (of the forward pass), in that order. */
+  dnnl_memory_desc_t *mds;
 } bp_dnnl_prim_t;
+
+#define BP_DNNL_PRIM_MDS 0x80000000u
 
 /* Creates the primitive for a (key, pd); called by bp_dnnl_cache_get on a
  * miss. It owns pd only for the call. */
@@ -121,7 +128,9 @@ void bp_dnnl_cache_destroy(bp_dnnl_cache_t *cache);
 /* Looks key up (ctx->lock held); on a miss makes the primitive descriptor
  * with make(ctx, arg), creates the primitive and inserts it, evicting the
  * least recently used entry when full. *out stays valid until the lock is
- * released. */
+ * released, and through the next 7 lookups (the capacity is at least 8;
+ * with caching off the last 8 primitives are kept), so one kernel may hold
+ * its primitive while it looks up its reorders. */
 bp_status_t bp_dnnl_cache_get(bp_dnnl_ctx_t *ctx, const bp_dnnl_key_t *key,
                               bp_dnnl_make_pd_fn make, const void *arg, uint32_t flags,
                               const bp_dnnl_prim_t **out);
@@ -143,9 +152,27 @@ void bp_dnnl_args_add(bp_dnnl_args_t *args, int arg, const dnnl_memory_desc_t *m
 /* Executes p with args (plus the scratchpad) on the stream; ctx->lock held. */
 bp_status_t bp_dnnl_execute(bp_dnnl_ctx_t *ctx, const bp_dnnl_prim_t *p, const bp_dnnl_args_t *args,
                             const char *what);
+/* ctx->work of at least size bytes (page aligned); ctx->lock held. */
+bp_status_t bp_dnnl_work_reserve(bp_dnnl_ctx_t *ctx, size_t size);
 /* Takes ctx->lock and applies the thread count for this thread. */
 void bp_dnnl_lock(bp_dnnl_ctx_t *ctx);
 void bp_dnnl_unlock(bp_dnnl_ctx_t *ctx);
+
+/* ---- primitives in their own layouts (dnnl_layout.c) ---- */
+
+#define BP_DNNL_ANY_MAX 6
+typedef struct bp_dnnl_any_arg {
+  int arg;                      /* DNNL_ARG_* */
+  const dnnl_memory_desc_t *md; /* the user's layout */
+  void *ptr;
+  int slot;                     /* index into p->mds (0 src, 1 weights, 2 dst); -1: as is */
+  bool output;                  /* reordered back after the call */
+} bp_dnnl_any_arg_t;
+
+/* Executes p (made with BP_DNNL_PRIM_MDS) on the user's tensors, reordering
+ * through ctx->work where p's layout differs; ctx->lock held. */
+bp_status_t bp_dnnl_execute_any(bp_dnnl_ctx_t *ctx, const bp_dnnl_prim_t *p,
+                                const bp_dnnl_any_arg_t *io, int n, const char *what);
 
 /* ---- memory descriptors (dnnl_md.c) ---- */
 
@@ -158,6 +185,10 @@ bool bp_dnnl_md(dnnl_memory_desc_t *md, const bp_tensor_desc_t *t, bool bcast_to
 /* The same with explicit dims/strides (ndim <= BP_DNNL_MAX_DIMS). */
 bool bp_dnnl_md_raw(dnnl_memory_desc_t *md, int ndim, const int64_t *dims, const int64_t *strides,
                     bp_dtype_t dtype);
+/* x of a 2-D conv or pool as [N, C, H, W] (an unbatched [C, H, W]: N = 1). */
+bool bp_dnnl_md_nchw(dnnl_memory_desc_t *md, const bp_tensor_desc_t *t);
+/* NaN (or also -inf, with neg_inf) among t's float elements: one read. */
+bool bp_dnnl_has_nan(const bp_tensor_desc_t *t, bool neg_inf);
 /* True when some dim of size > 1 has stride 0. */
 bool bp_dnnl_has_bcast(const bp_tensor_desc_t *t);
 int64_t bp_dnnl_numel(const bp_tensor_desc_t *t);
@@ -169,6 +200,15 @@ void bp_dnnl_zero(const bp_tensor_desc_t *t);
  * ctx->lock held. */
 bp_status_t bp_dnnl_reorder_locked(bp_dnnl_ctx_t *ctx, const dnnl_memory_desc_t *src, void *src_ptr,
                                    const dnnl_memory_desc_t *dst, void *dst_ptr);
+
+/* ---- attributes (dnnl_md.c) ---- */
+
+/* An int-list attribute per spatial dim: empty -> dflt, one value -> both. */
+void bp_dnnl_attr_spatial(const bp_kernel_call_t *call, const char *name, int64_t dflt,
+                          int64_t out[2]);
+int64_t bp_dnnl_attr_int(const bp_kernel_call_t *call, const char *name, int64_t dflt);
+bool bp_dnnl_attr_bool(const bp_kernel_call_t *call, const char *name, bool dflt);
+double bp_dnnl_attr_f64(const bp_kernel_call_t *call, const char *name, double dflt);
 
 /* ---- registration ---- */
 
@@ -184,5 +224,9 @@ bp_status_t bp_dnnl_eltwise_register(bp_dnnl_ctx_t *ctx);
 bp_status_t bp_dnnl_reduce_register(bp_dnnl_ctx_t *ctx);
 bp_status_t bp_dnnl_copy_register(bp_dnnl_ctx_t *ctx);
 bp_status_t bp_dnnl_nn_register(bp_dnnl_ctx_t *ctx);
+bp_status_t bp_dnnl_conv_register(bp_dnnl_ctx_t *ctx);
+bp_status_t bp_dnnl_pool_register(bp_dnnl_ctx_t *ctx);
+bp_status_t bp_dnnl_norm_register(bp_dnnl_ctx_t *ctx);
+bp_status_t bp_dnnl_backward_register(bp_dnnl_ctx_t *ctx);
 
 #endif /* BP_ONEDNN_PLUGIN_H_ */
