@@ -572,6 +572,26 @@ Test(gradcheck_nn, view_and_contiguous) {
   bp_tensor_release(x);
 }
 
+/* contiguous of a contiguous tensor is the tensor itself (torch: x.contiguous()
+ * is x): nothing is recorded, a leaf stays a leaf (no node making the tensor
+ * its own grad_fn, which LSan reported as a leak) and its gradient is g. */
+Test(gradcheck_nn, contiguous_of_a_contiguous_leaf_is_the_leaf) {
+  const int64_t s[2] = {2, 3};
+  bp_tensor_t *x = req(rnd(2, s, -2, 2, 273)), *y[1] = {NULL}, *l = NULL;
+  BP_CHECK(bp_op_run(op_id("contiguous"), 1, &x, 0, NULL, 1, y));
+  cr_assert_eq(y[0], x);
+  cr_expect(bp_tensor_is_leaf(x), "contiguous made its input a non-leaf (%s)", bp_tensor_grad_fn_name(x));
+  BP_CHECK(bp_sum(y[0], 0, NULL, 0, &l));
+  BP_CHECK(bp_backward(l, NULL, NULL));
+  double g[6];
+  cr_assert_not_null(bp_tensor_grad(x));
+  BP_CHECK(bp_tensor_copy_to_host(bp_tensor_grad(x), g, sizeof g));
+  for (int i = 0; i < 6; ++i) cr_expect_eq(g[i], 1.0);
+  bp_tensor_release(y[0]);
+  bp_tensor_release(l);
+  bp_tensor_release(x);
+}
+
 /* ---- the guard: every differentiable catalog op is gradchecked ---- */
 
 /* Each differentiable op and the test that gradchecks it. Adding a
