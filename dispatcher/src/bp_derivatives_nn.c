@@ -676,7 +676,8 @@ done:
  * (probability targets). The loss is linear in logp = log_softmax(input):
  * the formula builds d loss / d logp, then log_softmax_backward. */
 static bp_status_t d_cross_entropy(const bp_grad_ctx_t *c, bp_tensor_t *const *g, bp_tensor_t **gi) {
-  if (!g[0] || !c->needs[0]) return BP_STATUS_OK;
+  bool prob_target = bp_dtype_is_float(c->in[1]->dtype);
+  if (!g[0] || !(c->needs[0] || (prob_target && c->needs[1]))) return BP_STATUS_OK;
   const bp_grad_tensor_meta_t *xm = &c->node->in_meta[0];
   int64_t reduction = c->attrs[0].value.i, ignore = c->attrs[1].value.i;
   double eps = c->attrs[2].value.f;
@@ -712,6 +713,19 @@ static bp_status_t d_cross_entropy(const bp_grad_ctx_t *c, bp_tensor_t *const *g
       int64_t n = classes ? numel_of(nd, xm->shape) / classes : 0;
       k = n ? -1.0 / (double)n : NAN;
     }
+    if (c->needs[1]) {
+      /* d/dp = -(1 - eps) w_c logp g (/ N for the mean), as torch */
+      bp_tensor_t *l1 = NULL, *l2 = NULL;
+      TRY(scale(logp, k * (1.0 - eps), NEW(&l1)));
+      K(l1);
+      l2 = l1;
+      if (has_w) {
+        TRY(bp_mul(l1, wc, NEW(&l2)));
+        K(l2);
+      }
+      TRY(bp_mul(l2, gc, &gi[1]));
+    }
+    if (!c->needs[0]) goto done;
     TRY(scale(p, k, NEW(&t3)));
     K(t3);
     bp_tensor_t *pw = t3;

@@ -299,6 +299,10 @@ bp_status_t bp_dispatch(uint32_t op_id, uint32_t num_inputs, bp_tensor_t *const 
   bp_status_t status = dispatch_impl(op_id, num_inputs, inputs, attrs, num_outputs, outputs);
   --bp_op_depth;
   if (status || !record) return status;
+  /* A view op that hands back its input itself (contiguous of a contiguous
+   * tensor) records nothing, as torch's x.contiguous() is x: a node would
+   * make the input its own grad_fn (a reference cycle, and a leaf no more). */
+  if (def->view && outputs[0] == inputs[0]) return BP_STATUS_OK;
   if (def->view)
     status = bp_autograd_record_view(inputs[0], outputs[0], op_id == BP_OP_EXPAND);
   else

@@ -156,10 +156,11 @@ static bp_status_t ref_cross_entropy(const bp_kernel_call_t *call) {
   } else if (reduction == RED_SUM) {
     r = ls > 0.0 ? (1.0 - ls) * nll_sum + smooth_sum * (ls / C) : nll_sum;
   } else {
+    /* torch (1.13 and later): both terms' mean divides by the weight sum
+     * of the counted targets, which without weights is the number of
+     * targets that are not ignore_index (ignored ones do not count) */
     double nll = nll_sum / wsum;
-    /* torch: the smoothing term's mean divides by the weight sum with
-     * weights, by the number of samples (ignored ones too) without */
-    double smooth = has_w ? smooth_sum / wsum : smooth_sum / (double)s.count;
+    double smooth = smooth_sum / wsum;
     r = ls > 0.0 ? (1.0 - ls) * nll + smooth * (ls / C) : nll;
   }
   nn2_set(&out, 0, r);

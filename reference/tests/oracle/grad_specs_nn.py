@@ -218,6 +218,9 @@ def class_cases(log_input, smoothing):
                 if smoothing:
                     yield Case([x, t, w], {"reduction": red, "has_weight": True, "label_smoothing": 0.2},
                                label=f"{xs} {RED[red]} weight smoothing")
+                    yield Case([x, (tt.reshape(ts), "i64"), ph(d)],
+                               {"reduction": red, "ignore_index": 2, "label_smoothing": 0.2},
+                               label=f"{xs} {RED[red]} smoothing ignore")
                     p = (np.abs(r(d, xs, rng)[0]), d)
                     yield Case([x, p, w], {"reduction": red, "has_weight": True, "label_smoothing": 0.1},
                                label=f"{xs} {RED[red]} probabilities")
@@ -308,7 +311,8 @@ GRAD_SPECS = [
     GradSpec("scatter_add", index_cases("scatter_add"), lambda i, a: torch.scatter_add(i[0], a["dim"], i[1], i[2]), (0, 2)),
     GradSpec("index_select", index_cases("index_select"), lambda i, a: torch.index_select(i[0], a["dim"], i[1]), (0,)),
     GradSpec("nll_loss", class_cases(True, False), nll_torch, (0,)),
-    GradSpec("cross_entropy", class_cases(False, True), ce_torch, (0,)),
+    # the target too: probability targets are differentiable (class indices are not)
+    GradSpec("cross_entropy", class_cases(False, True), ce_torch, (0, 1)),
     GradSpec("mse_loss", mse_cases, lambda i, a: F.mse_loss(*torch.broadcast_tensors(i[0], i[1]), reduction=RED[a["reduction"]]), (0, 1)),
     # torch 1.13 refuses gradients for weight and pos_weight; Backplane gives them (not compared)
     GradSpec("binary_cross_entropy_with_logits", bce_cases, bce_torch, (0, 1)),

@@ -272,6 +272,9 @@ def class_cases(dtype, rng, with_smoothing):
                 yield Case([(x, dtype), (t, "i64"), (w, dtype)],
                            {"reduction": red, "label_smoothing": ls, "has_weight": True, "ignore_index": 1},
                            label=f"{RED[red]} smoothing {ls} weight ignore")
+                yield Case([(x, dtype), (t, "i64"), ph(dtype)],
+                           {"reduction": red, "label_smoothing": ls, "ignore_index": 1},
+                           label=f"{RED[red]} smoothing {ls} ignore")
             p = np.abs(values(dtype, (3, c), rng, edges=False))
             yield Case([(x, dtype), (p, dtype), ph(dtype)], {"reduction": red}, label=f"{RED[red]} probabilities")
             yield Case([(x, dtype), (p, dtype), (w, dtype)], {"reduction": red, "label_smoothing": 0.2, "has_weight": True},
