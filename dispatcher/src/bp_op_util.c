@@ -50,3 +50,11 @@ bool bp_broadcasts_to(const bp_tensor_t *from, int32_t to_ndim, const int64_t *t
   return true;
 }
 
+
+int64_t bp_pool_output_size(int64_t size, int64_t k, int64_t pad, int64_t stride, int64_t dil,
+                            bool ceil_mode) {
+  int64_t num = size + 2 * pad - dil * (k - 1) - 1 + (ceil_mode ? stride - 1 : 0);
+  int64_t o = (num >= 0 ? num / stride : -((-num + stride - 1) / stride)) + 1;
+  if (ceil_mode && (o - 1) * stride >= size + pad) --o;
+  return o;
+}

@@ -21,4 +21,9 @@ BP_HIDDEN bp_status_t bp_broadcast_shapes(const char *op, const bp_tensor_t *a,
 BP_HIDDEN bool bp_broadcasts_to(const bp_tensor_t *from, int32_t to_ndim,
                                 const int64_t *to_shape);
 
+/* The output size of a pooling window along one dim: torch's
+ * pooling_output_shape (used by the pools and their backward ops). */
+BP_HIDDEN int64_t bp_pool_output_size(int64_t size, int64_t k, int64_t pad, int64_t stride,
+                                      int64_t dil, bool ceil_mode);
+
 #endif /* BACKPLANE_BP_OP_UTIL_H_ */

@@ -302,15 +302,6 @@ const bp_op_def_t bp_op_def_conv_transpose2d = {
 
 /* ---- pooling ---- */
 
-/* torch's pooling_output_shape. */
-static int64_t pool_out(int64_t size, int64_t k, int64_t pad, int64_t stride, int64_t dil,
-                        bool ceil_mode) {
-  int64_t num = size + 2 * pad - dil * (k - 1) - 1 + (ceil_mode ? stride - 1 : 0);
-  int64_t o = (num >= 0 ? num / stride : -((-num + stride - 1) / stride)) + 1;
-  if (ceil_mode && (o - 1) * stride >= size + pad) --o;
-  return o;
-}
-
 /* Shared by max_pool2d (with dilation) and avg_pool2d (dil = NULL). */
 static bp_status_t infer_pool(const char *op, const bp_tensor_t *x, const bp_attr_t *ks,
                               const bp_attr_t *st_attr, const bp_attr_t *pad_attr,
@@ -344,7 +335,7 @@ static bp_status_t infer_pool(const char *op, const bp_tensor_t *x, const bp_att
   memcpy(plan->output_shape[0], x->shape, sizeof(int64_t) * (size_t)(x->ndim - 2));
   for (int i = 0; i < 2; ++i) {
     int64_t size = x->shape[x->ndim - 2 + i];
-    int64_t o = pool_out(size, k[i], p[i], s[i], d[i], ceil_mode);
+    int64_t o = bp_pool_output_size(size, k[i], p[i], s[i], d[i], ceil_mode);
     if (o < 1)
       return bp_fail(BP_STATUS_INVALID_ARGUMENT,
                      "bp_%s: input %s gives output size %lld in spatial dim %d (too small)", op,

@@ -242,15 +242,6 @@ static bp_status_t check_pool_grad(const char *op, const bp_tensor_t *g, const b
   return BP_STATUS_OK;
 }
 
-/* torch's pooling_output_shape. */
-static int64_t pool_out(int64_t size, int64_t k, int64_t pad, int64_t stride, int64_t dil,
-                        bool ceil_mode) {
-  int64_t num = size + 2 * pad - dil * (k - 1) - 1 + (ceil_mode ? stride - 1 : 0);
-  int64_t o = (num >= 0 ? num / stride : -((-num + stride - 1) / stride)) + 1;
-  if (ceil_mode && (o - 1) * stride >= size + pad) --o;
-  return o;
-}
-
 /* The pooled shape of x for these attrs must be grad_output's. */
 static bp_status_t check_pool_shape(const char *op, const bp_tensor_t *g, const bp_tensor_t *x,
                                     const bp_attr_t *ks, const bp_attr_t *st,
@@ -266,7 +257,7 @@ static bp_status_t check_pool_shape(const char *op, const bp_tensor_t *g, const 
   int64_t shape[4];
   memcpy(shape, x->shape, sizeof(int64_t) * (size_t)x->ndim);
   for (int i = 0; i < 2; ++i)
-    shape[x->ndim - 2 + i] = pool_out(x->shape[x->ndim - 2 + i], k[i], p[i], s[i], d[i], ceil_mode);
+    shape[x->ndim - 2 + i] = bp_pool_output_size(x->shape[x->ndim - 2 + i], k[i], p[i], s[i], d[i], ceil_mode);
   return same_shape(op, "grad_output", g, x->ndim, shape, "the pooled shape of x");
 }
 
