@@ -6,7 +6,7 @@
 #include "bp_autograd.h"
 #include "bp_op_util.h"
 
-_Thread_local int bp_no_grad_depth BP_TLS_FAST;
+_Thread_local int bp_no_grad_depth;
 
 /* ---- grad mode ---- */
 

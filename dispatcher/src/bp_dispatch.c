@@ -282,7 +282,7 @@ static bp_status_t dispatch_impl(uint32_t op_id, uint32_t num_inputs, bp_tensor_
                                  const bp_attr_t *attrs, uint32_t num_outputs,
                                  bp_tensor_t **outputs);
 
-_Thread_local int bp_op_depth BP_TLS_FAST;
+_Thread_local int bp_op_depth;
 
 /* The outermost op call of a thread is recorded for autograd (when an input
  * requires grad); the ops it runs inside (casts, fallbacks, composites) are

@@ -209,12 +209,8 @@ BP_HIDDEN bp_dtype_t bp_result_type(int count, bp_tensor_t *const *tensors);
 
 /* Ops nested inside other ops (casts, fallbacks, composites) are not
  * recorded: only the outermost op call of a thread is. */
-/* initial-exec: these are read on every op, and the default model of a
- * shared library costs a __tls_get_addr call per access. Two ints fit the
- * static TLS surplus glibc keeps for libraries that are dlopened. */
-#define BP_TLS_FAST __attribute__((tls_model("initial-exec")))
-extern _Thread_local int bp_op_depth BP_TLS_FAST;
-extern _Thread_local int bp_no_grad_depth BP_TLS_FAST;
+extern _Thread_local int bp_op_depth;
+extern _Thread_local int bp_no_grad_depth;
 
 static inline bool bp_tensor_needs_grad(const bp_tensor_t *t) {
   return t && t->autograd && t->autograd->requires_grad;
