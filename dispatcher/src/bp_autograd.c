@@ -6,15 +6,16 @@
 #include "bp_autograd.h"
 #include "bp_op_util.h"
 
-_Thread_local int bp_no_grad_depth;
+_Thread_local bp_thread_state_t bp_thread_state;
 
 /* ---- grad mode ---- */
 
-void bp_no_grad_enter(void) { ++bp_no_grad_depth; }
+void bp_no_grad_enter(void) { ++bp_thread_state.no_grad_depth; }
 void bp_no_grad_exit(void) {
-  if (bp_no_grad_depth > 0) --bp_no_grad_depth;
+  bp_thread_state_t *ts = &bp_thread_state;
+  if (ts->no_grad_depth > 0) --ts->no_grad_depth;
 }
-bool bp_grad_is_enabled(void) { return bp_no_grad_depth == 0; }
+bool bp_grad_is_enabled(void) { return bp_thread_state.no_grad_depth == 0; }
 
 /* ---- nodes ---- */
 

@@ -282,22 +282,22 @@ static bp_status_t dispatch_impl(uint32_t op_id, uint32_t num_inputs, bp_tensor_
                                  const bp_attr_t *attrs, uint32_t num_outputs,
                                  bp_tensor_t **outputs);
 
-_Thread_local int bp_op_depth;
 
 /* The outermost op call of a thread is recorded for autograd (when an input
  * requires grad); the ops it runs inside (casts, fallbacks, composites) are
  * not. */
 bp_status_t bp_dispatch(uint32_t op_id, uint32_t num_inputs, bp_tensor_t *const *inputs,
                         const bp_attr_t *attrs, uint32_t num_outputs, bp_tensor_t **outputs) {
-  bool record = inputs && bp_autograd_should_record(num_inputs, inputs);
+  bp_thread_state_t *ts = &bp_thread_state;
+  bool record = inputs && bp_autograd_should_record_in(ts, num_inputs, inputs);
   const bp_op_def_t *def = bp_op_def(op_id);
   if (record && !def->view) {
     bp_status_t status = bp_autograd_check_outputs(def->name, num_outputs, outputs);
     if (status) return status;
   }
-  ++bp_op_depth;
+  ++ts->op_depth;
   bp_status_t status = dispatch_impl(op_id, num_inputs, inputs, attrs, num_outputs, outputs);
-  --bp_op_depth;
+  --ts->op_depth;
   if (status || !record) return status;
   /* A view op that hands back its input itself (contiguous of a contiguous
    * tensor) records nothing, as torch's x.contiguous() is x: a node would

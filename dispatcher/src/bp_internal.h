@@ -209,19 +209,29 @@ BP_HIDDEN bp_dtype_t bp_result_type(int count, bp_tensor_t *const *tensors);
 
 /* Ops nested inside other ops (casts, fallbacks, composites) are not
  * recorded: only the outermost op call of a thread is. */
-extern _Thread_local int bp_op_depth;
-extern _Thread_local int bp_no_grad_depth;
+/* Both counters in one thread-local object: a shared library reaches its
+ * thread-locals through __tls_get_addr, so the hot path takes its address
+ * once per op rather than once per counter access. */
+typedef struct bp_thread_state {
+  int op_depth;        /* ops of this thread now running (nested ones > 1) */
+  int no_grad_depth;   /* open bp_no_grad_enter guards */
+} bp_thread_state_t;
+extern _Thread_local bp_thread_state_t bp_thread_state;
 
 static inline bool bp_tensor_needs_grad(const bp_tensor_t *t) {
   return t && t->autograd && t->autograd->requires_grad;
 }
 /* True when an op on these inputs should be recorded: grad mode on, not
  * nested in another op, and some input requires grad. */
-static inline bool bp_autograd_should_record(uint32_t num_inputs, bp_tensor_t *const *inputs) {
-  if (bp_no_grad_depth || bp_op_depth) return false;
+static inline bool bp_autograd_should_record_in(const bp_thread_state_t *ts, uint32_t num_inputs,
+                                                bp_tensor_t *const *inputs) {
+  if (ts->no_grad_depth || ts->op_depth) return false;
   for (uint32_t i = 0; i < num_inputs; ++i)
     if (bp_tensor_needs_grad(inputs[i])) return true;
   return false;
+}
+static inline bool bp_autograd_should_record(uint32_t num_inputs, bp_tensor_t *const *inputs) {
+  return bp_autograd_should_record_in(&bp_thread_state, num_inputs, inputs);
 }
 /* Records a node for an op that just ran (attrs in catalog order). */
 BP_HIDDEN bp_status_t bp_autograd_record(uint32_t op_id, uint32_t num_inputs,
