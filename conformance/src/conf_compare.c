@@ -80,6 +80,24 @@ static const tol_row_t rows[] = {
     {"nll_loss", TOL_ACC_REL, 4, 0, NULL}, {"cross_entropy", TOL_ACC_REL, 4, 0, NULL},
     {"mse_loss", TOL_ACC_REL, 4, 0, NULL}, {"binary_cross_entropy_with_logits", TOL_ACC_REL, 4, 0, NULL},
     {"scaled_dot_product_attention", TOL_ACC_REL, 4, 0, NULL},
+    /* backward ops. Sums of products (k: the longest sum, e.g. N*OH*OW for
+     * conv2d's grad_weight), judged against the op on |inputs|; pooling and
+     * embedding gradients are sums of grad_output terms in any order */
+    {"conv2d_backward", TOL_ACC, 0, 0, NULL}, {"max_pool2d_backward", TOL_ACC, 0, 0, NULL},
+    {"avg_pool2d_backward", TOL_ACC, 0, 0, NULL}, {"adaptive_avg_pool2d_backward", TOL_ACC, 0, 0, NULL},
+    {"embedding_backward", TOL_ACC, 0, 0, NULL},
+    /* reductions that cancel (sum(dy * xhat), sum(dy * y)) through rstd and
+     * exp: relative to the result and absolute, like their forwards */
+    {"layer_norm_backward", TOL_ACC_REL, 4, 0, NULL}, {"batch_norm_backward", TOL_ACC_REL, 4, 0, NULL},
+    {"group_norm_backward", TOL_ACC_REL, 4, 0, NULL}, {"softmax_backward", TOL_ACC_REL, 4, 0, NULL},
+    {"log_softmax_backward", TOL_ACC_REL, 4, 0, NULL},
+    /* dy * (cdf + x pdf): two math-library functions, a product and a sum
+     * that cancels near x = -0.75: 8 ulp and 8 eps absolute */
+    {"gelu_backward", TOL_ELEM, 8, 8, NULL},
+    /* a few roundings per element (decay, momentum, lr * update), and
+     * param - lr * update cancels: relative and absolute. adamw adds a sqrt,
+     * a division and the bias corrections */
+    {"sgd_step", TOL_ACC_REL, 4, 0, NULL}, {"adamw_step", TOL_ACC_REL, 8, 0, NULL},
 };
 
 static const tol_row_t *row_of(const conf_op_info_t *op) {

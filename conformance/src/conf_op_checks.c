@@ -428,6 +428,68 @@ static bool run_ref(op_case_t *oc, uint32_t op_id, bool mag, conf_result_t *r) {
   return ok;
 }
 
+/* Replaces inputs by outputs of the spec's pre_op run on ref:0 (see
+ * conf_op_spec_t): saved tensors consistent with the other inputs. */
+static bool derive_inputs(op_case_t *oc, conf_result_t *r) {
+  const conf_op_spec_t *spec = oc->info->spec;
+  const conf_op_info_t *pre = conf_op_lookup(spec->pre_op);
+  if (!pre || pre->num_inputs > CONF_MAX_IN || pre->num_outputs > CONF_MAX_OUT) {
+    conf_fail(r, "internal: no op %s to derive the inputs of %s from", spec->pre_op, oc->info->name);
+    return false;
+  }
+  bp_tensor_t *ins[CONF_MAX_IN] = {NULL}, *outs[CONF_MAX_OUT] = {NULL};
+  for (uint32_t i = 0; i < pre->num_inputs; ++i) {
+    int slot = spec->pre_in[i] - 1;
+    if (slot < 0 || (uint32_t)slot >= oc->nin) {
+      conf_fail(r, "internal: bad pre_in of %s", oc->info->name);
+      return false;
+    }
+    ins[i] = oc->in[slot].ref;
+  }
+  bp_attr_t attrs[24];
+  uint32_t na = 0;
+  for (uint32_t a = 0; a < oc->num_attrs; ++a)
+    if (conf_op_has_attr(pre, oc->attrs[a].name)) attrs[na++] = oc->attrs[a];
+  bp_status_t st = bp_op_run(pre->op_id, pre->num_inputs, ins, na, attrs, pre->num_outputs, outs);
+  if (st) conf_fail(r, "deriving inputs with %s on ref:0 failed (a suite or reference bug): %s",
+                    spec->pre_op, bp_last_error());
+  for (uint32_t j = 0; !st && j < pre->num_outputs; ++j) {
+    int slot = spec->pre_out[j] - 1;
+    if (slot < 0 || (uint32_t)slot >= oc->nin) continue;
+    bp_tensor_t *t = bp_tensor_retain(outs[j]);
+    bp_dtype_t want = oc->c->sig[slot];
+    if (bp_tensor_dtype(t) != want) { /* e.g. f32 statistics of a bf16 forward */
+      bp_tensor_t *cast = NULL;
+      uint32_t copy_id;
+      st = bp_op_find("copy", &copy_id);
+      if (!st) st = bp_tensor_create(oc->w->ref, want, bp_tensor_ndim(t), bp_tensor_shape(t), &cast);
+      if (!st) st = bp_op_run(copy_id, 1, &t, 0, NULL, 1, &cast);
+      bp_tensor_release(t);
+      t = cast;
+      if (st) {
+        conf_fail(r, "casting the derived input %d: %s", slot, bp_last_error());
+        bp_tensor_release(t);
+        break;
+      }
+    }
+    bp_tensor_t *dev = NULL;
+    if ((st = bp_tensor_to(t, oc->w->dev, &dev))) {
+      conf_fail(r, "copying the derived input %d to the device: %s", slot, bp_last_error());
+      bp_tensor_release(t);
+      break;
+    }
+    tpair_t *tp = &oc->in[slot];
+    bp_tensor_release(tp->ref);
+    bp_tensor_release(tp->dev);
+    bp_tensor_release(tp->mag);
+    tp->ref = t;
+    tp->dev = dev;
+    tp->mag = NULL; /* the size-of-terms run uses the derived input itself */
+  }
+  for (uint32_t j = 0; j < pre->num_outputs; ++j) bp_tensor_release(outs[j]);
+  return st == BP_STATUS_OK;
+}
+
 static bool prepare(op_case_t *oc, conf_worker_ctx_t *w, const conf_case_t *c, int variant,
                     conf_result_t *r) {
   memset(oc, 0, sizeof(*oc));
@@ -468,6 +530,8 @@ static bool prepare(op_case_t *oc, conf_worker_ctx_t *w, const conf_case_t *c, i
     if (!make_input(oc, (int)i, c->sig[i], s, oc->v->lay[i], need_mag, r)) return false;
   }
   set_attrs(oc, oc->out[0].dtype, first);
+  if (oc->info->spec && oc->info->spec->pre_op && !oc->v->no_derive && !derive_inputs(oc, r))
+    return false;
   if (!run_ref(oc, oc->op_id, false, r)) return false;
   /* Ops that may write any dtype (bernoulli) run on the reference into
    * outputs of the signature's dtypes. */

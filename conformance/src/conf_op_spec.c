@@ -405,6 +405,179 @@ static const conf_variant_t v_sdpa[] = {
      .dom = {DOM_OP, DOM_OP, DOM_OP, DOM_SPARSE}, .k = 14},
 };
 
+/* ---- backward ops: the forward's shapes; saved tensors derived from the
+ * forward on ref:0 (the spec's pre_op) ---- */
+
+#define CB(nm, go, x, w, ...) {.name = nm, .tiers = Q, .in = {go, x, w}, .k = 112, __VA_ARGS__}
+static const conf_variant_t v_conv2d_backward[] = {
+    CB("basic", S4(2, 4, 7, 8), S4(2, 3, 9, 10), S4(4, 3, 3, 3)),
+    CB("stride", S4(2, 4, 4, 8), S4(2, 3, 9, 10), S4(4, 3, 3, 3), .attrs = {AL2("stride", 2, 1)}),
+    CB("padding", S4(2, 4, 9, 12), S4(2, 3, 9, 10), S4(4, 3, 3, 3), .attrs = {AL2("padding", 1, 2)}),
+    CB("dilation", S4(2, 4, 5, 6), S4(2, 3, 9, 10), S4(4, 3, 3, 3), .attrs = {AL1("dilation", 2)}),
+    CB("groups", S4(2, 6, 7, 8), S4(2, 4, 9, 10), S4(6, 2, 3, 3), .attrs = {AI("groups", 2)}),
+    CB("padding_same", S4(2, 4, 9, 10), S4(2, 3, 9, 10), S4(4, 3, 2, 3),
+       .attrs = {AB("padding_same", 1)}),
+    CB("transposed", S4(2, 4, 7, 8), S4(2, 3, 9, 10), S4(4, 3, 3, 3),
+       .lay = {LAY_TRANSPOSED, LAY_TRANSPOSED, LAY_CONTIG}),
+    CB("out_gapped", S4(2, 4, 7, 8), S4(2, 3, 9, 10), S4(4, 3, 3, 3), .out_lay = OUT_GAPPED),
+};
+/* max_pool2d_backward: indices are max_pool2d's own (pre_op) */
+#define MPB(nm, go, ...) {.name = nm, .tiers = Q, .in = {go, S4(2, 3, 9, 10), go}, .hi = {0, 0, 90}, \
+                          .k = 9, __VA_ARGS__}
+static const conf_variant_t v_max_pool2d_backward[] = {
+    MPB("k3", S4(2, 3, 3, 3), .attrs = {AL1("kernel_size", 3)}),
+    MPB("overlap", S4(2, 3, 7, 8), .attrs = {AL1("kernel_size", 3), AL1("stride", 1)}),
+    MPB("k3_s2_p1", S4(2, 3, 5, 5), .attrs = {AL1("kernel_size", 3), AL1("stride", 2), AL1("padding", 1)}),
+    MPB("rect", S4(2, 3, 8, 4), .attrs = {AL2("kernel_size", 2, 3), AL2("stride", 1, 2)}),
+    MPB("dilation", S4(2, 3, 4, 4), .attrs = {AL1("kernel_size", 2), AL1("dilation", 2)}),
+    MPB("ceil_mode", S4(2, 3, 5, 5), .attrs = {AL1("kernel_size", 2), AB("ceil_mode", 1)}),
+    MPB("transposed", S4(2, 3, 7, 8), .lay = {LAY_TRANSPOSED},
+        .attrs = {AL1("kernel_size", 3), AL1("stride", 1)}),
+    MPB("out_gapped", S4(2, 3, 7, 8), .out_lay = OUT_GAPPED,
+        .attrs = {AL1("kernel_size", 3), AL1("stride", 1)}),
+};
+#define APB(nm, go, kk, ...) {.name = nm, .tiers = Q, .in = {go, S4(2, 3, 9, 10)}, .k = kk, __VA_ARGS__}
+static const conf_variant_t v_avg_pool2d_backward[] = {
+    APB("k3", S4(2, 3, 3, 3), 9, .attrs = {AL1("kernel_size", 3)}),
+    APB("overlap", S4(2, 3, 7, 8), 9, .attrs = {AL1("kernel_size", 3), AL1("stride", 1)}),
+    APB("k3_s2_p1", S4(2, 3, 5, 5), 9, .attrs = {AL1("kernel_size", 3), AL1("stride", 2), AL1("padding", 1)}),
+    APB("exclude_pad", S4(2, 3, 5, 5), 9, .attrs = {AL1("kernel_size", 3), AL1("stride", 2),
+                                                   AL1("padding", 1), AB("count_include_pad", 0)}),
+    APB("divisor", S4(2, 3, 3, 3), 9, .attrs = {AL1("kernel_size", 3), AI("divisor_override", 5)}),
+    APB("ceil_mode", S4(2, 3, 5, 5), 4, .attrs = {AL1("kernel_size", 2), AB("ceil_mode", 1)}),
+    APB("transposed", S4(2, 3, 7, 8), 9, .lay = {LAY_TRANSPOSED},
+        .attrs = {AL1("kernel_size", 3), AL1("stride", 1)}),
+    APB("out_gapped", S4(2, 3, 7, 8), 9, .out_lay = OUT_GAPPED,
+        .attrs = {AL1("kernel_size", 3), AL1("stride", 1)}),
+};
+static const conf_variant_t v_adaptive_avg_pool2d_backward[] = {
+    APB("out4x3", S4(2, 3, 4, 3), 4),
+    APB("global", S4(2, 3, 1, 1), 1),
+    APB("identity", S4(2, 3, 9, 10), 1),
+    APB("larger", S4(2, 3, 11, 13), 4),
+    APB("transposed", S4(2, 3, 4, 3), 4, .lay = {LAY_TRANSPOSED}),
+    APB("out_gapped", S4(2, 3, 4, 3), 4, .out_lay = OUT_GAPPED),
+};
+#define EB(nm, go, idx, hh, kk, ...) {.name = nm, .tiers = Q, .in = {go, idx}, .hi = {0, hh}, .k = kk, \
+                                      __VA_ARGS__}
+static const conf_variant_t v_embedding_backward[] = {
+    EB("odd", S3(3, 5, 4), S2(3, 5), 10, 15, .attrs = {AI("num_weights", 10)}),
+    EB("vector", S2(7, 4), S1(7), 10, 7, .attrs = {AI("num_weights", 10)}),
+    EB("many_duplicates", S2(40, 4), S1(40), 3, 40, .attrs = {AI("num_weights", 10)}),
+    EB("padding_idx", S3(3, 5, 4), S2(3, 5), 10, 15,
+       .attrs = {AI("num_weights", 10), AB("has_padding_idx", 1), AI("padding_idx", 2)}),
+    EB("padding_idx_neg", S3(3, 5, 4), S2(3, 5), 10, 15,
+       .attrs = {AI("num_weights", 10), AB("has_padding_idx", 1), AI("padding_idx", -1)}),
+    EB("transposed", S3(3, 5, 4), S2(3, 5), 10, 15, .lay = {LAY_TRANSPOSED, LAY_TRANSPOSED},
+       .attrs = {AI("num_weights", 10)}),
+    EB("out_gapped", S3(3, 5, 4), S2(3, 5), 10, 15, .out_lay = OUT_GAPPED,
+       .attrs = {AI("num_weights", 10)}),
+    EB("empty", S2(0, 4), S1(0), 10, 1, .attrs = {AI("num_weights", 10)}),
+};
+/* Norm backward ops: mean and rstd are the forward's on the same x and
+ * weight (pre_op); the shapes given for them are placeholders. */
+#define LNB(nm, kk, ...) {.name = nm, .tiers = Q, .k = kk,                                     \
+                          .in = {S3(2, 5, 8), S3(2, 5, 8), S3(2, 5, 1), S3(2, 5, 1), S1(8)}, __VA_ARGS__}
+static const conf_variant_t v_layer_norm_backward[] = {
+    LNB("affine", 10, .attrs = {AL1("normalized_shape", 8), AB("has_weight", 1)}),
+    LNB("plain", 10, .attrs = {AL1("normalized_shape", 8)}),
+    {.name = "two_dims", .tiers = Q, .k = 40,
+     .in = {S3(2, 5, 8), S3(2, 5, 8), S3(2, 1, 1), S3(2, 1, 1), S2(5, 8)},
+     .attrs = {AL2("normalized_shape", 5, 8), AB("has_weight", 1)}},
+    LNB("transposed", 10, .lay = {LAY_TRANSPOSED, LAY_TRANSPOSED},
+        .attrs = {AL1("normalized_shape", 8), AB("has_weight", 1)}),
+    LNB("out_gapped", 10, .out_lay = OUT_GAPPED, .attrs = {AL1("normalized_shape", 8), AB("has_weight", 1)}),
+};
+/* batch_norm_backward: training takes the batch statistics from the
+ * forward; eval takes running statistics, any mean and positive invstd. */
+#define BNB(nm, kk, ...) {.name = nm, .tiers = Q, .k = kk,                                     \
+                          .in = {S4(4, 3, 5, 6), S4(4, 3, 5, 6), S1(3), S1(3), S1(3)}, __VA_ARGS__}
+static const conf_variant_t v_batch_norm_backward[] = {
+    BNB("train", 120, .attrs = {AB("training", 1), AB("has_weight", 1)}),
+    BNB("train_plain", 120, .attrs = {AB("training", 1)}),
+    BNB("eval", 120, .no_derive = true, .attrs = {AB("has_weight", 1)}),
+    BNB("eval_plain", 120, .no_derive = true),
+    BNB("transposed", 120, .lay = {LAY_TRANSPOSED, LAY_TRANSPOSED},
+        .attrs = {AB("training", 1), AB("has_weight", 1)}),
+    BNB("out_gapped", 120, .out_lay = OUT_GAPPED, .attrs = {AB("training", 1), AB("has_weight", 1)}),
+    {.name = "train_2d", .tiers = Q, .k = 8, .in = {S2(8, 3), S2(8, 3), S1(3), S1(3), S1(3)},
+     .attrs = {AB("training", 1), AB("has_weight", 1)}},
+};
+#define GNB(nm, kk, ...) {.name = nm, .tiers = Q, .k = kk,                                     \
+                          .in = {S4(2, 6, 4, 5), S4(2, 6, 4, 5), S2(2, 3), S2(2, 3), S1(6)}, __VA_ARGS__}
+static const conf_variant_t v_group_norm_backward[] = {
+    GNB("g3", 40, .attrs = {AI("num_groups", 3), AB("has_weight", 1)}),
+    GNB("g1", 120, .attrs = {AI("num_groups", 1)}),
+    GNB("g6", 40, .attrs = {AI("num_groups", 6), AB("has_weight", 1)}),
+    GNB("transposed", 40, .lay = {LAY_TRANSPOSED, LAY_TRANSPOSED},
+        .attrs = {AI("num_groups", 3), AB("has_weight", 1)}),
+    GNB("out_gapped", 40, .out_lay = OUT_GAPPED, .attrs = {AI("num_groups", 3), AB("has_weight", 1)}),
+};
+/* softmax/log_softmax backward: output is the forward's (pre_op) */
+#define SMB(nm, sh, kk, ...) {.name = nm, .tiers = Q, .in = {sh, sh}, .k = kk, __VA_ARGS__}
+static const conf_variant_t v_softmax_backward[] = {
+    SMB("last", S2(7, 13), 13),
+    SMB("dim0", S2(7, 13), 7, .attrs = {AI("dim", 0)}),
+    SMB("middle", S3(3, 4, 5), 4, .attrs = {AI("dim", 1)}),
+    SMB("transposed", S2(7, 13), 13, .lay = {LAY_TRANSPOSED, LAY_TRANSPOSED}),
+    SMB("sliced", S2(7, 13), 13, .lay = {LAY_SLICED, LAY_SLICED}),
+    SMB("out_gapped", S2(7, 13), 13, .out_lay = OUT_GAPPED),
+    SMB("large", S2(4, 1025), 1025),
+    SMB("scalar", S0, 1),
+    SMB("empty", S2(0, 5), 5),
+};
+static const conf_variant_t v_gelu_backward[] = {
+    {.name = "odd", .tiers = Q, .in = {S2(7, 13), S2(7, 13)}},
+    {.name = "tanh", .tiers = Q, .in = {S2(7, 13), S2(7, 13)}, .attrs = {AI("approximate", 1)}},
+    {.name = "scalar", .tiers = Q, .in = {S0, S0}},
+    {.name = "large", .tiers = Q, .in = {S2(129, 257), S2(129, 257)}},
+    {.name = "transposed", .tiers = Q, .in = {S2(7, 13), S2(7, 13)}, .lay = {LAY_TRANSPOSED, LAY_CONTIG}},
+    {.name = "sliced", .tiers = Q, .in = {S2(7, 13), S2(7, 13)}, .lay = {LAY_SLICED, LAY_SLICED}},
+    {.name = "out_gapped", .tiers = Q, .in = {S2(7, 13), S2(7, 13)}, .out_lay = OUT_GAPPED},
+    {.name = "empty", .tiers = Q, .in = {S2(0, 5), S2(0, 5)}},
+    {.name = "edge_values", .tiers = Q, .in = {S1(1), S1(1)}, .values = VAL_EDGE_PAIRS},
+};
+
+/* ---- optimizer steps: param, grad and state of one shape; the updated
+ * param and state are outputs (the in-place form, outputs = inputs, is
+ * not exercised: the suite passes separate guarded outputs) ---- */
+
+#define OPT(nm, n, ...) {.name = nm, .tiers = Q, .in = {S2(7, 13), S2(7, 13), S2(7, 13), S2(7, 13)}, \
+                         .k = n, __VA_ARGS__}
+static const conf_variant_t v_sgd_step[] = {
+    OPT("plain", 1, .attrs = {AF("lr", 0.1)}),
+    OPT("momentum", 1, .attrs = {AF("lr", 0.1), AF("momentum", 0.9), AI("step", 2)}),
+    OPT("momentum_first_step", 1, .attrs = {AF("lr", 0.1), AF("momentum", 0.9), AF("dampening", 0.5),
+                                            AI("step", 1)}),
+    OPT("dampening", 1, .attrs = {AF("lr", 0.1), AF("momentum", 0.9), AF("dampening", 0.5), AI("step", 3)}),
+    OPT("nesterov", 1, .attrs = {AF("lr", 0.1), AF("momentum", 0.9), AB("nesterov", 1), AI("step", 2)}),
+    OPT("weight_decay", 1, .attrs = {AF("lr", 0.1), AF("weight_decay", 0.01), AF("momentum", 0.5),
+                                     AI("step", 2)}),
+    OPT("maximize", 1, .attrs = {AF("lr", 0.1), AB("maximize", 1), AF("momentum", 0.9), AI("step", 2)}),
+    OPT("transposed", 1, .lay = {LAY_TRANSPOSED, LAY_SLICED, LAY_TRANSPOSED},
+        .attrs = {AF("lr", 0.1), AF("momentum", 0.9), AI("step", 2)}),
+    OPT("out_gapped", 1, .out_lay = OUT_GAPPED, .attrs = {AF("lr", 0.1), AF("momentum", 0.9), AI("step", 2)}),
+    {.name = "large", .tiers = Q, .in = {S2(129, 257), S2(129, 257), S2(129, 257)},
+     .attrs = {AF("lr", 0.1), AF("momentum", 0.9), AI("step", 2)}},
+    {.name = "scalar", .tiers = Q, .in = {S0, S0, S0}, .attrs = {AF("lr", 0.1)}},
+    {.name = "empty", .tiers = Q, .in = {S2(0, 5), S2(0, 5), S2(0, 5)}, .attrs = {AF("lr", 0.1)}},
+};
+static const conf_variant_t v_adamw_step[] = {
+    OPT("step1", 1),
+    OPT("step10", 1, .attrs = {AF("lr", 0.01), AI("step", 10)}),
+    OPT("adam", 1, .attrs = {AF("lr", 0.01), AF("weight_decay", 0), AI("step", 3)}),
+    OPT("betas", 1, .attrs = {AF("lr", 0.01), AF("beta1", 0.5), AF("beta2", 0.75), AI("step", 4)}),
+    OPT("eps", 1, .attrs = {AF("eps", 0.1), AI("step", 2)}),
+    OPT("maximize", 1, .attrs = {AF("lr", 0.01), AB("maximize", 1), AI("step", 2)}),
+    OPT("transposed", 1, .lay = {LAY_TRANSPOSED, LAY_SLICED, LAY_TRANSPOSED, LAY_SLICED},
+        .attrs = {AI("step", 2)}),
+    OPT("out_gapped", 1, .out_lay = OUT_GAPPED, .attrs = {AI("step", 2)}),
+    {.name = "large", .tiers = Q, .in = {S2(129, 257), S2(129, 257), S2(129, 257), S2(129, 257)},
+     .attrs = {AI("step", 5)}},
+    {.name = "scalar", .tiers = Q, .in = {S0, S0, S0, S0}},
+    {.name = "empty", .tiers = Q, .in = {S2(0, 5), S2(0, 5), S2(0, 5), S2(0, 5)}},
+};
+
 /* ---- the rows ---- */
 
 static const conf_op_spec_t specs[] = {
@@ -489,6 +662,28 @@ static const conf_op_spec_t specs[] = {
     {.op = "mse_loss", .dom = {0}, VARIANTS(v_mse_loss)},
     {.op = "binary_cross_entropy_with_logits", .dom = {0}, VARIANTS(v_bce)},
     {.op = "scaled_dot_product_attention", .dom = {0}, VARIANTS(v_sdpa)},
+    /* backward */
+    {.op = "conv2d_backward", .dom = {0}, VARIANTS(v_conv2d_backward)},
+    {.op = "max_pool2d_backward", .dom = {DOM_ANY, DOM_ANY, DOM_INDEX}, VARIANTS(v_max_pool2d_backward),
+     .pre_op = "max_pool2d", .pre_in = {2}, .pre_out = {0, 3}},
+    {.op = "avg_pool2d_backward", .dom = {0}, VARIANTS(v_avg_pool2d_backward)},
+    {.op = "adaptive_avg_pool2d_backward", .dom = {0}, VARIANTS(v_adaptive_avg_pool2d_backward)},
+    {.op = "embedding_backward", .dom = {DOM_ANY, DOM_INDEX}, VARIANTS(v_embedding_backward)},
+    {.op = "layer_norm_backward", .dom = {DOM_ANY, DOM_ANY, DOM_ANY, DOM_POS, DOM_ANY},
+     VARIANTS(v_layer_norm_backward), .pre_op = "layer_norm", .pre_in = {2, 5, 5}, .pre_out = {0, 3, 4}},
+    {.op = "batch_norm_backward", .dom = {DOM_ANY, DOM_ANY, DOM_ANY, DOM_ANY, DOM_POS},
+     VARIANTS(v_batch_norm_backward), .pre_op = "batch_norm", .pre_in = {2, 3, 3, 4, 5},
+     .pre_out = {0, 4, 5}},
+    {.op = "group_norm_backward", .dom = {DOM_ANY, DOM_ANY, DOM_ANY, DOM_POS, DOM_ANY},
+     VARIANTS(v_group_norm_backward), .pre_op = "group_norm", .pre_in = {2, 5, 5}, .pre_out = {0, 3, 4}},
+    {.op = "softmax_backward", .dom = {0}, VARIANTS(v_softmax_backward), .pre_op = "softmax",
+     .pre_in = {2}, .pre_out = {2}},
+    {.op = "log_softmax_backward", .dom = {0}, VARIANTS(v_softmax_backward), .pre_op = "log_softmax",
+     .pre_in = {2}, .pre_out = {2}},
+    {.op = "gelu_backward", .dom = {0}, VARIANTS(v_gelu_backward)},
+    /* optimizers: exp_avg_sq is a running mean of squares (non-negative) */
+    {.op = "sgd_step", .dom = {0}, VARIANTS(v_sgd_step)},
+    {.op = "adamw_step", .dom = {DOM_ANY, DOM_ANY, DOM_ANY, DOM_POS}, VARIANTS(v_adamw_step)},
 };
 
 const conf_op_spec_t *conf_op_spec(const char *op) {

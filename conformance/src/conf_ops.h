@@ -116,6 +116,7 @@ typedef struct conf_variant {
   uint32_t skip_mask;        /* BP_DTYPE_BIT()s of first-slot dtypes the case is not for */
   int8_t int_slot;           /* slot+1 that must hold an integer dtype (0: none) */
   int8_t float_slot;         /* slot+1 that must hold a float dtype (0: none) */
+  bool no_derive;            /* keep the generated inputs: skip the spec's pre_op */
 } conf_variant_t;
 
 enum { ONLY_FLOAT = 1, ONLY_INT = 2 };
@@ -137,6 +138,15 @@ typedef struct conf_op_spec {
   unsigned flags;
   const conf_variant_t *variants;
   size_t num_variants;
+  /* Inputs derived from another op run on ref:0 with the generated inputs
+   * (a backward op's saved tensors from its forward: max_pool2d's indices,
+   * the norms' mean and rstd, softmax's output). pre_in: slot+1 of this
+   * op's inputs passed to pre_op, in order (0 ends); pre_out: per pre_op
+   * output, slot+1 of the input it replaces (0: unused). pre_op gets the
+   * case's attributes it declares. The derived inputs are contiguous. */
+  const char *pre_op;
+  int8_t pre_in[CONF_MAX_IN];
+  int8_t pre_out[CONF_MAX_OUT];
 } conf_op_spec_t;
 
 const conf_op_spec_t *conf_op_spec(const char *op);
