@@ -84,6 +84,11 @@ typedef struct bpvk_batch {
 
 typedef struct bpvk_pipeline { uint32_t variant, spec; VkPipeline pipeline; } bpvk_pipeline_t;
 typedef struct bpvk_dset { VkBuffer buffers[BPVK_MAX_BINDINGS]; VkDescriptorSet set; } bpvk_dset_t;
+/* Texel views: a whole block seen as a uniform texel buffer of one format,
+ * and the cached set 1 (bindings 0..2) of a tuple of views. */
+#define BPVK_MAX_TEXELS 3
+typedef struct bpvk_view { VkBuffer buffer; VkFormat format; VkBufferView view; } bpvk_view_t;
+typedef struct bpvk_tset { VkBufferView views[BPVK_MAX_TEXELS]; VkDescriptorSet set; } bpvk_tset_t;
 
 /* Features the shaders may need (SPIR-V capabilities they declare). */
 typedef struct bpvk_features {
@@ -121,6 +126,16 @@ typedef struct bpvk_device {
   int8_t *usable;          /* per variant: -1 unknown, 0/1 */
   bpvk_pipeline_t *pipelines;
   uint32_t npipelines, cap_pipelines;
+  /* Texel reads (shaders with a set 1 of uniform texel buffers): lavapipe
+   * gathers them with SIMD loads, where it reads SSBOs lane by lane. */
+  bool subgroup8; /* subgroups of 8 in compute shaders, with ballot (broadcast) */
+  bool texel; /* R32_SFLOAT and R32G32B32A32_SFLOAT uniform texel buffers work */
+  VkDescriptorSetLayout texel_layout;
+  VkPipelineLayout texel_pipeline_layout;
+  bpvk_view_t *views;
+  uint32_t nviews, cap_views;
+  bpvk_tset_t *tsets;
+  uint32_t ntsets, cap_tsets;
   bp_status_t pending; /* asynchronous error for the next synchronize */
   char pending_msg[256];
   uint64_t validation_seen; /* ctx->validation_errors already reported */
@@ -184,7 +199,13 @@ bp_status_t bpvk_dispatch(bpvk_device_t *d, int32_t variant, uint32_t spec,
 bp_status_t bpvk_dispatch_checked(bpvk_device_t *d, int32_t variant, uint32_t spec, const VkBuffer tensors[3],
                                   const uint32_t *params, uint32_t nparams, uint32_t gx, uint32_t gy, uint32_t gz,
                                   const char *check);
-/* Drops cached descriptor sets naming this buffer (before destroying it). */
+/* Like bpvk_dispatch, for a variant that also reads tensors as uniform
+ * texel buffers (set 1, bindings 0..2): texels[i] seen in formats[i]
+ * (VK_NULL_HANDLE: binding unused). Only where d->texel. */
+bp_status_t bpvk_dispatch_texel(bpvk_device_t *d, int32_t variant, uint32_t spec, const VkBuffer tensors[3],
+                                const VkBuffer texels[BPVK_MAX_TEXELS], const VkFormat formats[BPVK_MAX_TEXELS],
+                                const uint32_t *params, uint32_t nparams, uint32_t gx, uint32_t gy, uint32_t gz);
+/* Drops cached descriptor sets and views naming this buffer (before destroying it). */
 void bpvk_forget_buffer(bpvk_device_t *d, VkBuffer buffer);
 
 /* ---- memory (bp_vk_memory.c) ---- */

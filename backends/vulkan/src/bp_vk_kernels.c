@@ -441,6 +441,24 @@ static bp_status_t rec_matmul(bpvk_device_t *d, const bp_kernel_call_t *call, in
   w[MM_SON] = (uint32_t)o->strides[nd - 1];
   if (batch > 65535) return bpvk_fail(d->ctx, BP_STATUS_UNSUPPORTED, "vulkan matmul: more than 65535 batches");
   VkBuffer bufs[3] = {vt(o).buffer, kz ? vt(o).buffer : vt(a).buffer, kz ? vt(o).buffer : vt(b).buffer};
+  /* CPU drivers (lavapipe): f32 through vec4 texel reads where the layout
+   * allows (unit inner strides; offsets, row strides, K and N in whole
+   * vec4s): 16 (8 for small M) x 64 output tiles. */
+  bool cpu = d->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU && !d->ctx->matmul_tiled;
+  bool vec4 = !kz && N % 4 == 0 && K % 4 == 0 && w[MM_SAK] == 1 && w[MM_SBN] == 1 && w[MM_SON] == 1 &&
+              w[MM_SAM] % 4 == 0 && w[MM_SBK] % 4 == 0 && w[MM_AOFF] % 4 == 0 && w[MM_BOFF] % 4 == 0;
+  for (uint32_t i = 0; i < bn; ++i) vec4 = vec4 && w[MM_BA + i] % 4 == 0 && w[MM_BB + i] % 4 == 0;
+  if (cpu && vec4 && o->dtype == BP_DTYPE_F32) {
+    uint32_t rows = M >= 128 ? 16 : 8;
+    int32_t tv = bpvk_variant_find(rows == 16 ? "mmt16x8_8" : "mmt8x8_8");
+    if (bpvk_variant_usable(d, tv)) {
+      VkBuffer tex[3] = {vt(a).buffer, vt(b).buffer, VK_NULL_HANDLE};
+      VkFormat fmt[3] = {VK_FORMAT_R32G32B32A32_SFLOAT, VK_FORMAT_R32G32B32A32_SFLOAT, VK_FORMAT_UNDEFINED};
+      VkBuffer out[3] = {vt(o).buffer, VK_NULL_HANDLE, VK_NULL_HANDLE};
+      return bpvk_dispatch_texel(d, tv, 0, out, tex, fmt, w, MM_WORDS, (N + 63) / 64, (M + rows - 1) / rows,
+                                 (uint32_t)batch);
+    }
+  }
   /* CPU drivers (lavapipe): the variant without shared memory, 32x32 tiles
    * (BP_VULKAN_MATMUL_TILED=1 forces the shared-memory one, to test it). */
   if (d->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU && !d->ctx->matmul_tiled) {

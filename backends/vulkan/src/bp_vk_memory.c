@@ -69,8 +69,11 @@ bp_status_t bpvk_host_buffer(bpvk_device_t *d, uint64_t size, VkBufferUsageFlags
   return BP_STATUS_OK;
 }
 
-static const VkBufferUsageFlags kDeviceUsage =
-    VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+/* Uniform texel buffer too: matmul and conv2d read their operands through
+ * texel views where the device allows (bpvk_dispatch_texel). */
+static const VkBufferUsageFlags kDeviceUsage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
+                                               VK_BUFFER_USAGE_TRANSFER_DST_BIT |
+                                               VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT;
 
 static void block_destroy(bpvk_device_t *d, bpvk_block_t *blk) {
   bpvk_forget_buffer(d, blk->buffer);

@@ -9,6 +9,7 @@
 /* Submit a batch once it holds this many dispatches, so the device starts. */
 #define BPVK_SUBMIT_EVERY 64
 #define BPVK_MAX_SETS 1024u
+#define BPVK_MAX_TSETS 256u
 
 bp_status_t bpvk_queue_init(bpvk_device_t *d) {
   const bpvk_ctx_t *ctx = d->ctx;
@@ -55,12 +56,41 @@ bp_status_t bpvk_queue_init(bpvk_device_t *d) {
                                      .pPushConstantRanges = &pcr};
   BPVK_RETURN_IF_ERROR(ctx, vkCreatePipelineLayout(d->dev, &plci, NULL, &d->pipeline_layout),
                        "vkCreatePipelineLayout");
-  VkDescriptorPoolSize ps = {.type = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, .descriptorCount = BPVK_MAX_SETS * BPVK_MAX_BINDINGS};
+  VkFormatProperties fp1, fp4;
+  vkGetPhysicalDeviceFormatProperties(d->phys, VK_FORMAT_R32_SFLOAT, &fp1);
+  vkGetPhysicalDeviceFormatProperties(d->phys, VK_FORMAT_R32G32B32A32_SFLOAT, &fp4);
+  VkPhysicalDeviceSubgroupProperties sg = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+  VkPhysicalDeviceProperties2 p2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = &sg};
+  vkGetPhysicalDeviceProperties2(d->phys, &p2);
+  d->subgroup8 = sg.subgroupSize == 8 && (sg.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
+                 (sg.supportedOperations & VK_SUBGROUP_FEATURE_BALLOT_BIT);
+  d->texel = (fp1.bufferFeatures & VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT) &&
+             (fp4.bufferFeatures & VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT) &&
+             d->props.limits.maxTexelBufferElements >= (1u << 24);
+  VkDescriptorSetLayoutBinding tbind[BPVK_MAX_TEXELS];
+  for (uint32_t i = 0; i < BPVK_MAX_TEXELS; ++i)
+    tbind[i] = (VkDescriptorSetLayoutBinding){.binding = i,
+                                              .descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER,
+                                              .descriptorCount = 1,
+                                              .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT};
+  VkDescriptorSetLayoutCreateInfo tlci = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
+                                          .bindingCount = BPVK_MAX_TEXELS,
+                                          .pBindings = tbind};
+  BPVK_RETURN_IF_ERROR(ctx, vkCreateDescriptorSetLayout(d->dev, &tlci, NULL, &d->texel_layout),
+                       "vkCreateDescriptorSetLayout");
+  VkDescriptorSetLayout both[2] = {d->set_layout, d->texel_layout};
+  plci.setLayoutCount = 2;
+  plci.pSetLayouts = both;
+  BPVK_RETURN_IF_ERROR(ctx, vkCreatePipelineLayout(d->dev, &plci, NULL, &d->texel_pipeline_layout),
+                       "vkCreatePipelineLayout");
+  VkDescriptorPoolSize ps[2] = {
+      {.type = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, .descriptorCount = BPVK_MAX_SETS * BPVK_MAX_BINDINGS},
+      {.type = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, .descriptorCount = BPVK_MAX_TSETS * BPVK_MAX_TEXELS}};
   VkDescriptorPoolCreateInfo dpci = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
                                      .flags = VK_DESCRIPTOR_POOL_CREATE_FREE_DESCRIPTOR_SET_BIT,
-                                     .maxSets = BPVK_MAX_SETS,
-                                     .poolSizeCount = 1,
-                                     .pPoolSizes = &ps};
+                                     .maxSets = BPVK_MAX_SETS + BPVK_MAX_TSETS,
+                                     .poolSizeCount = 2,
+                                     .pPoolSizes = ps};
   BPVK_RETURN_IF_ERROR(ctx, vkCreateDescriptorPool(d->dev, &dpci, NULL, &d->desc_pool),
                        "vkCreateDescriptorPool");
   d->modules = calloc(bpvk_spirv_count, sizeof *d->modules);
@@ -81,7 +111,12 @@ void bpvk_queue_destroy(bpvk_device_t *d) {
   free(d->modules);
   free(d->usable);
   free(d->dsets);
+  free(d->tsets);
+  for (uint32_t i = 0; i < d->nviews; ++i) vkDestroyBufferView(d->dev, d->views[i].view, NULL);
+  free(d->views);
   if (d->desc_pool) vkDestroyDescriptorPool(d->dev, d->desc_pool, NULL);
+  if (d->texel_pipeline_layout) vkDestroyPipelineLayout(d->dev, d->texel_pipeline_layout, NULL);
+  if (d->texel_layout) vkDestroyDescriptorSetLayout(d->dev, d->texel_layout, NULL);
   if (d->pipeline_layout) vkDestroyPipelineLayout(d->dev, d->pipeline_layout, NULL);
   if (d->set_layout) vkDestroyDescriptorSetLayout(d->dev, d->set_layout, NULL);
   for (uint32_t i = 0; i < BPVK_NUM_BATCHES; ++i) {
@@ -166,7 +201,7 @@ void bpvk_barrier(bpvk_batch_t *b) {
 }
 
 bp_status_t bpvk_staging(bpvk_device_t *d, uint64_t size, bpvk_batch_t **out_batch, uint64_t *out_offset) {
-  bpvk_batch_t *b;
+  bpvk_batch_t *b = NULL;
   bp_status_t s = bpvk_batch_begin(d, &b);
   if (s) return s;
   if (b->staging_used + size > BPVK_STAGING_SIZE) {
@@ -201,6 +236,8 @@ static bool capabilities_enabled(const bpvk_device_t *d, const bpvk_spirv_t *sp)
         case 39: if (!d->feat.int8) return false; break;
         case 4433: if (!d->feat.storage16) return false; break;
         case 4448: if (!d->feat.storage8) return false; break;
+        case 46: if (!d->texel) return false; break;      /* SampledBuffer */
+        case 61: case 64: if (!d->subgroup8) return false; break; /* GroupNonUniform, ...Ballot */
         case 4466: /* SignedZeroInfNanPreserve (32, and 64 where the module has Float64) */
           if (!d->feat.preserve32 || (d->feat.float64 && !d->feat.preserve64)) return false;
           break;
@@ -219,7 +256,8 @@ bool bpvk_variant_usable(bpvk_device_t *d, int32_t variant) {
   return d->usable[variant] == 1;
 }
 
-static bp_status_t get_pipeline(bpvk_device_t *d, int32_t variant, uint32_t spec, VkPipeline *out) {
+static bp_status_t get_pipeline(bpvk_device_t *d, int32_t variant, uint32_t spec, VkPipelineLayout layout,
+                                VkPipeline *out) {
   for (uint32_t i = 0; i < d->npipelines; ++i)
     if (d->pipelines[i].variant == (uint32_t)variant && d->pipelines[i].spec == spec) {
       *out = d->pipelines[i].pipeline;
@@ -241,7 +279,7 @@ static bp_status_t get_pipeline(bpvk_device_t *d, int32_t variant, uint32_t spec
                 .module = d->modules[variant],
                 .pName = "main",
                 .pSpecializationInfo = &si},
-      .layout = d->pipeline_layout};
+      .layout = layout};
   if (d->npipelines == d->cap_pipelines) {
     uint32_t cap = d->cap_pipelines ? 2 * d->cap_pipelines : 32;
     bpvk_pipeline_t *p = realloc(d->pipelines, cap * sizeof *p);
@@ -296,7 +334,29 @@ static bp_status_t get_dset(bpvk_device_t *d, const VkBuffer buffers[BPVK_MAX_BI
   return BP_STATUS_OK;
 }
 
+static void forget_view(bpvk_device_t *d, VkBufferView view) {
+  for (uint32_t i = 0; i < d->ntsets;) {
+    bool uses = false;
+    for (uint32_t k = 0; k < BPVK_MAX_TEXELS; ++k) uses |= d->tsets[i].views[k] == view;
+    if (uses) {
+      vkFreeDescriptorSets(d->dev, d->desc_pool, 1, &d->tsets[i].set);
+      d->tsets[i] = d->tsets[--d->ntsets];
+    } else {
+      ++i;
+    }
+  }
+}
+
 void bpvk_forget_buffer(bpvk_device_t *d, VkBuffer buffer) {
+  for (uint32_t i = 0; i < d->nviews;) {
+    if (d->views[i].buffer == buffer) {
+      forget_view(d, d->views[i].view);
+      vkDestroyBufferView(d->dev, d->views[i].view, NULL);
+      d->views[i] = d->views[--d->nviews];
+    } else {
+      ++i;
+    }
+  }
   for (uint32_t i = 0; i < d->ndsets;) {
     bool uses = false;
     for (uint32_t k = 0; k < BPVK_MAX_BINDINGS; ++k) uses |= d->dsets[i].buffers[k] == buffer;
@@ -309,22 +369,99 @@ void bpvk_forget_buffer(bpvk_device_t *d, VkBuffer buffer) {
   }
 }
 
-bp_status_t bpvk_dispatch(bpvk_device_t *d, int32_t variant, uint32_t spec, const VkBuffer tensors[3],
-                          const uint32_t *params, uint32_t nparams, uint32_t gx, uint32_t gy, uint32_t gz) {
-  return bpvk_dispatch_checked(d, variant, spec, tensors, params, nparams, gx, gy, gz, NULL);
+static bp_status_t get_view(bpvk_device_t *d, VkBuffer buffer, VkFormat format, VkBufferView *out) {
+  for (uint32_t i = 0; i < d->nviews; ++i)
+    if (d->views[i].buffer == buffer && d->views[i].format == format) {
+      *out = d->views[i].view;
+      return BP_STATUS_OK;
+    }
+  if (d->nviews == d->cap_views) {
+    uint32_t cap = d->cap_views ? 2 * d->cap_views : 16;
+    bpvk_view_t *p = realloc(d->views, cap * sizeof *p);
+    if (!p) return bpvk_fail(d->ctx, BP_STATUS_OUT_OF_MEMORY, "vulkan: out of host memory");
+    d->views = p;
+    d->cap_views = cap;
+  }
+  /* The whole block, rounded down to whole texels and to the element limit. */
+  uint64_t size = 0;
+  for (uint32_t i = 0; i < d->nblocks && !size; ++i)
+    if (d->blocks[i]->buffer == buffer) size = d->blocks[i]->size;
+  uint64_t texel = format == VK_FORMAT_R32G32B32A32_SFLOAT ? 16u : 4u;
+  uint64_t count = size / texel;
+  if (count > d->props.limits.maxTexelBufferElements) count = d->props.limits.maxTexelBufferElements;
+  if (count == 0) return bpvk_fail(d->ctx, BP_STATUS_INTERNAL, "vulkan: texel view of an unknown buffer");
+  VkBufferViewCreateInfo vci = {.sType = VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO,
+                                .buffer = buffer,
+                                .format = format,
+                                .offset = 0,
+                                .range = count * texel};
+  VkBufferView view;
+  BPVK_RETURN_IF_ERROR(d->ctx, vkCreateBufferView(d->dev, &vci, NULL, &view), "vkCreateBufferView");
+  d->views[d->nviews++] = (bpvk_view_t){buffer, format, view};
+  *out = view;
+  return BP_STATUS_OK;
 }
 
-bp_status_t bpvk_dispatch_checked(bpvk_device_t *d, int32_t variant, uint32_t spec, const VkBuffer tensors[3],
-                                  const uint32_t *params, uint32_t nparams, uint32_t gx, uint32_t gy, uint32_t gz,
-                                  const char *check) {
+static bp_status_t get_tset(bpvk_device_t *d, const VkBufferView views[BPVK_MAX_TEXELS], VkDescriptorSet *out) {
+  for (uint32_t i = 0; i < d->ntsets; ++i)
+    if (memcmp(d->tsets[i].views, views, sizeof d->tsets[i].views) == 0) {
+      *out = d->tsets[i].set;
+      return BP_STATUS_OK;
+    }
+  if (d->ntsets == d->cap_tsets) {
+    uint32_t cap = d->cap_tsets ? 2 * d->cap_tsets : 16;
+    bpvk_tset_t *p = realloc(d->tsets, cap * sizeof *p);
+    if (!p) return bpvk_fail(d->ctx, BP_STATUS_OUT_OF_MEMORY, "vulkan: out of host memory");
+    d->tsets = p;
+    d->cap_tsets = cap;
+  }
+  VkDescriptorSetAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
+                                    .descriptorPool = d->desc_pool,
+                                    .descriptorSetCount = 1,
+                                    .pSetLayouts = &d->texel_layout};
+  VkDescriptorSet set;
+  VkResult r = vkAllocateDescriptorSets(d->dev, &ai, &set);
+  if (r != VK_SUCCESS) return bpvk_check(d->ctx, r, "vkAllocateDescriptorSets");
+  VkWriteDescriptorSet writes[BPVK_MAX_TEXELS];
+  for (uint32_t i = 0; i < BPVK_MAX_TEXELS; ++i)
+    writes[i] = (VkWriteDescriptorSet){.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+                                       .dstSet = set,
+                                       .dstBinding = i,
+                                       .descriptorCount = 1,
+                                       .descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER,
+                                       .pTexelBufferView = &views[i]};
+  vkUpdateDescriptorSets(d->dev, BPVK_MAX_TEXELS, writes, 0, NULL);
+  memcpy(d->tsets[d->ntsets].views, views, sizeof d->tsets[d->ntsets].views);
+  d->tsets[d->ntsets++].set = set;
+  *out = set;
+  return BP_STATUS_OK;
+}
+
+/* One dispatch; texels == NULL: set 0 only. */
+static bp_status_t dispatch(bpvk_device_t *d, int32_t variant, uint32_t spec, const VkBuffer tensors[3],
+                            const VkBuffer *texels, const VkFormat *formats, const uint32_t *params,
+                            uint32_t nparams, uint32_t gx, uint32_t gy, uint32_t gz, const char *check) {
+  VkPipelineLayout layout = texels ? d->texel_pipeline_layout : d->pipeline_layout;
   VkPipeline pipe = VK_NULL_HANDLE;
-  bp_status_t s = get_pipeline(d, variant, spec, &pipe);
+  bp_status_t s = get_pipeline(d, variant, spec, layout, &pipe);
   if (s) return s;
-  if (d->ndsets + 1 >= BPVK_MAX_SETS) {
-    /* The set cache is full: wait for the device, drop every cached set. */
+  if (d->ndsets + 1 >= BPVK_MAX_SETS || (texels && d->ntsets + 1 >= BPVK_MAX_TSETS)) {
+    /* A set cache is full: wait for the device, drop every cached set. */
     bpvk_wait_all(d);
     vkResetDescriptorPool(d->dev, d->desc_pool, 0);
     d->ndsets = 0;
+    d->ntsets = 0;
+  }
+  VkDescriptorSet tset = VK_NULL_HANDLE;
+  if (texels) {
+    VkBufferView views[BPVK_MAX_TEXELS] = {VK_NULL_HANDLE, VK_NULL_HANDLE, VK_NULL_HANDLE};
+    for (int i = 0; i < BPVK_MAX_TEXELS; ++i)
+      if (texels[i] != VK_NULL_HANDLE && (s = get_view(d, texels[i], formats[i], &views[i]))) return s;
+    /* Unused bindings repeat a used view (every binding must be valid). */
+    VkBufferView any = views[0] ? views[0] : views[1] ? views[1] : views[2];
+    for (int i = 0; i < BPVK_MAX_TEXELS; ++i)
+      if (!views[i]) views[i] = any;
+    if ((s = get_tset(d, views, &tset))) return s;
   }
   bpvk_batch_t *b;
   if ((s = bpvk_batch_begin(d, &b))) return s;
@@ -345,11 +482,30 @@ bp_status_t bpvk_dispatch_checked(bpvk_device_t *d, int32_t variant, uint32_t sp
     if (tensors[i] != VK_NULL_HANDLE) bufs[i + 1] = tensors[i];
   VkDescriptorSet set = VK_NULL_HANDLE;
   if ((s = get_dset(d, bufs, &set))) return s;
+  VkDescriptorSet sets[2] = {set, tset};
   vkCmdBindPipeline(b->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipe);
-  vkCmdBindDescriptorSets(b->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, d->pipeline_layout, 0, 1, &set, 0, NULL);
-  vkCmdPushConstants(b->cmd, d->pipeline_layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, 4, &poff);
+  vkCmdBindDescriptorSets(b->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, layout, 0, texels ? 2 : 1, sets, 0, NULL);
+  vkCmdPushConstants(b->cmd, layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, 4, &poff);
   vkCmdDispatch(b->cmd, gx, gy, gz);
   bpvk_barrier(b);
   if (++b->dispatches >= BPVK_SUBMIT_EVERY || b->ncheck >= BPVK_MAX_CHECKS) return bpvk_batch_submit(d);
   return BP_STATUS_OK;
+}
+
+bp_status_t bpvk_dispatch(bpvk_device_t *d, int32_t variant, uint32_t spec, const VkBuffer tensors[3],
+                          const uint32_t *params, uint32_t nparams, uint32_t gx, uint32_t gy, uint32_t gz) {
+  return dispatch(d, variant, spec, tensors, NULL, NULL, params, nparams, gx, gy, gz, NULL);
+}
+
+bp_status_t bpvk_dispatch_checked(bpvk_device_t *d, int32_t variant, uint32_t spec, const VkBuffer tensors[3],
+                                  const uint32_t *params, uint32_t nparams, uint32_t gx, uint32_t gy, uint32_t gz,
+                                  const char *check) {
+  return dispatch(d, variant, spec, tensors, NULL, NULL, params, nparams, gx, gy, gz, check);
+}
+
+bp_status_t bpvk_dispatch_texel(bpvk_device_t *d, int32_t variant, uint32_t spec, const VkBuffer tensors[3],
+                                const VkBuffer texels[BPVK_MAX_TEXELS], const VkFormat formats[BPVK_MAX_TEXELS],
+                                const uint32_t *params, uint32_t nparams, uint32_t gx, uint32_t gy, uint32_t gz) {
+  if (!d->texel) return bpvk_fail(d->ctx, BP_STATUS_UNSUPPORTED, "vulkan: this device has no texel reads");
+  return dispatch(d, variant, spec, tensors, texels, formats, params, nparams, gx, gy, gz, NULL);
 }
