@@ -199,6 +199,11 @@ static const conf_variant_t v_conv2d[] = {
     CONV1("out_gapped", S4(2, 3, 9, 10), S4(4, 3, 3, 3), S1(4), 27, .out_lay = OUT_GAPPED),
     CONV1("large", S4(2, 16, 17, 17), S4(8, 16, 3, 3), S1(8), 144),
     CONV1("empty", S4(0, 3, 9, 10), S4(4, 3, 3, 3), S1(4), 27),
+    /* rows and channels in whole vec4s, output rows in whole 8s: the
+     * vectorised paths of GPU-style kernels (zero padding at both edges) */
+    CONV1("aligned", S4(2, 8, 6, 16), S4(12, 8, 3, 3), S1(12), 72, .attrs = {AL1("padding", 1)}),
+    CONV1("aligned_groups", S4(1, 8, 5, 16), S4(6, 4, 5, 5), S1(6), 100,
+          .attrs = {AI("groups", 2), AL2("padding", 1, 2)}),
 };
 static const conf_variant_t v_conv_transpose2d[] = {
     CONV1("basic", S4(2, 4, 5, 6), S4(4, 3, 3, 3), S1(3), 36),

@@ -230,6 +230,8 @@ bp_status_t bpvk_host_buffer(bpvk_device_t *d, uint64_t size, VkBufferUsageFlags
 /* ---- kernels (bp_vk_kernels.c) ---- */
 /* Registers every (op, signature) some device can run. */
 bp_status_t bpvk_kernels_register(bpvk_ctx_t *ctx);
+/* conv2d (bp_vk_ops_conv.c), registered by bpvk_kernels_register. */
+bp_status_t bpvk_conv_register(bpvk_ctx_t *ctx);
 /* Dtypes this device can store and move (its raw copy shaders run). */
 uint32_t bpvk_device_dtype_mask(bpvk_device_t *d);
 

@@ -584,5 +584,6 @@ bp_status_t bpvk_kernels_register(bpvk_ctx_t *ctx) {
       s = reg(ctx, "bernoulli", name, sig, 2, k_bernoulli, &kBernoulli);
     }
   }
+  if (!s) s = bpvk_conv_register(ctx);
   return s;
 }

@@ -1,0 +1,233 @@
+/* bp_vk_ops_conv.c - conv2d (f32) as an implicit GEMM (shaders/conv2d.comp):
+ * no im2col buffer; x, the weight and the bias are read as texels, the
+ * output written with its strides. Any stride, padding (explicit or
+ * "same"), dilation, groups, batched or unbatched x, any tensor strides.
+ * Declined (the dispatcher falls back to ref:0): other dtypes, devices
+ * without texel reads, tensors the shaders cannot index with 32 bits. */
+#include <stdio.h>
+#include <string.h>
+
+#include "bp_vk.h"
+
+/* Parameter words of conv2d.comp. */
+enum { CV_GROUPS, CV_COUTG, CV_CG, CV_H, CV_W, CV_KH, CV_KW, CV_OH, CV_OW, CV_OHW, CV_SH, CV_SW, CV_PH, CV_PW,
+       CV_DH, CV_DW, CV_XOFF, CV_XSN, CV_XSC, CV_XSH, CV_XSW, CV_WOFF, CV_WSN, CV_WSC, CV_WSH, CV_WSW, CV_BOFF,
+       CV_BS, CV_HAS_BIAS, CV_OOFF, CV_OSN, CV_OSC, CV_OSH, CV_OSW, CV_WORDS = 36 };
+
+/* Output channels x positions per work group: conv2d.comp, conv2d_rows.comp. */
+#define CONV_TM 8
+#define CONV_TN 64
+#define ROWS_TM 8
+#define ROWS_TN 64
+
+static int64_t numel(const bp_tensor_desc_t *t) {
+  int64_t n = 1;
+  for (int32_t i = 0; i < t->ndim; ++i) n *= t->shape[i];
+  return n;
+}
+
+/* Element offset of t in its block, or false when the shader cannot reach
+ * every element with a 31-bit texel index. */
+static bool elem_offset(const bp_tensor_desc_t *t, uint32_t *out) {
+  if (t->ndim > BPVK_MAX_DIMS || t->dtype != BP_DTYPE_F32) return false;
+  if (numel(t) == 0) {
+    *out = 0;
+    return true;
+  }
+  const bpvk_alloc_t *a = t->data;
+  if (a == NULL || (a->offset + t->byte_offset) % 4) return false;
+  uint64_t first = (a->offset + t->byte_offset) / 4, last = first;
+  for (int32_t i = 0; i < t->ndim; ++i) {
+    if (t->strides[i] < 0) return false;
+    last += (uint64_t)(t->shape[i] - 1) * (uint64_t)t->strides[i];
+  }
+  *out = (uint32_t)first;
+  return last < 0x7fffffffu;
+}
+
+/* Value i of an int-or-tuple attribute over the 2 spatial dims. */
+static int64_t attr_at(const bp_kernel_call_t *call, const char *name, int i, int64_t def) {
+  const bp_attr_t *a = bp_abi_find_attr(call, name);
+  if (!a || a->type != BP_ATTR_INTS || a->count == 0) return def;
+  return a->value.ints[a->count == 2 ? i : 0];
+}
+static int64_t attr_int(const bp_kernel_call_t *call, const char *name, int64_t def) {
+  const bp_attr_t *a = bp_abi_find_attr(call, name);
+  return a && a->type == BP_ATTR_INT ? a->value.i : def;
+}
+static bool attr_bool(const bp_kernel_call_t *call, const char *name, bool def) {
+  const bp_attr_t *a = bp_abi_find_attr(call, name);
+  return a && a->type == BP_ATTR_BOOL ? a->value.b : def;
+}
+
+/* The parameter words of a call, and whether the weight reads as vec4 rows;
+ * false when the call is not one this kernel does. */
+static bool conv_plan(const bp_kernel_call_t *call, uint32_t w[CV_WORDS], bool *wvec4) {
+  if (call->num_inputs != 3 || call->num_outputs != 1) return false;
+  const bp_tensor_desc_t *x = call->inputs[0], *wt = call->inputs[1], *b = call->inputs[2], *o = call->outputs[0];
+  bool batched = x->ndim == 4, has_bias = attr_bool(call, "has_bias", true);
+  if ((x->ndim != 3 && x->ndim != 4) || o->ndim != x->ndim || wt->ndim != 4) return false;
+  int d = batched ? 1 : 0;
+  int64_t nimg = batched ? x->shape[0] : 1, groups = attr_int(call, "groups", 1);
+  int64_t cout = wt->shape[0], cg = wt->shape[1], kh = wt->shape[2], kw = wt->shape[3];
+  int64_t oh = o->shape[d + 1], ow = o->shape[d + 2];
+  if (groups < 1 || cout % groups || x->shape[d] != cg * groups || o->shape[d] != cout) return false;
+  if (has_bias && (b->ndim != 1 || b->shape[0] != cout)) return false;
+  uint32_t xo, wo, bo = 0, oo;
+  if (!elem_offset(x, &xo) || !elem_offset(wt, &wo) || !elem_offset(o, &oo)) return false;
+  if (has_bias && !elem_offset(b, &bo)) return false;
+  bool same = attr_bool(call, "padding_same", false);
+  memset(w, 0, CV_WORDS * 4);
+  for (int i = 0; i < 2; ++i) {
+    int64_t s = attr_at(call, "stride", i, 1), dl = attr_at(call, "dilation", i, 1);
+    int64_t k = i == 0 ? kh : kw;
+    int64_t p = same ? dl * (k - 1) / 2 : attr_at(call, "padding", i, 0);
+    if (s < 1 || dl < 1 || p < 0 || s > 65535 || dl > 65535 || p > 65535) return false;
+    w[CV_SH + i] = (uint32_t)s;
+    w[CV_DH + i] = (uint32_t)dl;
+    w[CV_PH + i] = (uint32_t)p;
+  }
+  int64_t kdim = cg * kh * kw, ohw = oh * ow;
+  if (nimg * groups > 65535 || (cout / groups + CONV_TM - 1) / CONV_TM > 65535 ||
+      (ohw + CONV_TN - 1) / CONV_TN > 65535 || kdim > 0x7fffffff || x->shape[d + 1] > 0x7fffffff)
+    return false;
+  w[CV_GROUPS] = (uint32_t)groups;
+  w[CV_COUTG] = (uint32_t)(cout / groups);
+  w[CV_CG] = (uint32_t)cg;
+  w[CV_H] = (uint32_t)x->shape[d + 1];
+  w[CV_W] = (uint32_t)x->shape[d + 2];
+  w[CV_KH] = (uint32_t)kh;
+  w[CV_KW] = (uint32_t)kw;
+  w[CV_OH] = (uint32_t)oh;
+  w[CV_OW] = (uint32_t)ow;
+  w[CV_OHW] = (uint32_t)ohw;
+  w[CV_XOFF] = xo;
+  w[CV_XSN] = batched ? (uint32_t)x->strides[0] : 0;
+  for (int i = 0; i < 3; ++i) w[CV_XSC + i] = (uint32_t)x->strides[d + i];
+  w[CV_WOFF] = wo;
+  for (int i = 0; i < 4; ++i) w[CV_WSN + i] = (uint32_t)wt->strides[i];
+  w[CV_BOFF] = bo;
+  w[CV_BS] = has_bias ? (uint32_t)b->strides[0] : 0;
+  w[CV_HAS_BIAS] = has_bias;
+  w[CV_OOFF] = oo;
+  w[CV_OSN] = batched ? (uint32_t)o->strides[0] : 0;
+  for (int i = 0; i < 3; ++i) w[CV_OSC + i] = (uint32_t)o->strides[d + i];
+  /* Weight rows contiguous along r = (ci, kh, kw), in whole vec4s. */
+  *wvec4 = kdim % 4 == 0 && wo % 4 == 0 && wt->strides[3] == 1 && wt->strides[2] == kw &&
+           wt->strides[1] == kh * kw && wt->strides[0] % 4 == 0;
+  return true;
+}
+
+static int32_t conv_variant(bool wvec4) { return bpvk_variant_find(wvec4 ? "conv2d_v4_8" : "conv2d_8"); }
+
+/* The row-segment variant: stride 1, dilation 1, unit column stride, rows
+ * and their offsets in whole vec4s, output rows in whole 8s, input channels
+ * per group in whole 4s, the columns a position reads within its fetched 16. */
+static bool rows_ok(const uint32_t w[CV_WORDS]) {
+  return w[CV_SH] == 1 && w[CV_SW] == 1 && w[CV_DH] == 1 && w[CV_DW] == 1 && w[CV_XSW] == 1 && w[CV_W] % 4 == 0 &&
+         w[CV_XOFF] % 4 == 0 && w[CV_XSN] % 4 == 0 && w[CV_XSC] % 4 == 0 && w[CV_XSH] % 4 == 0 &&
+         w[CV_OW] % 8 == 0 && w[CV_CG] % 4 == 0 && w[CV_CG] > 0 && w[CV_PW] <= 4 && w[CV_KW] <= w[CV_PW] + 5 &&
+         (uint64_t)w[CV_KH] * w[CV_KW] * w[CV_COUTG] * w[CV_GROUPS] * w[CV_CG] < (1u << 28);
+}
+
+static bool conv_supports(const bp_kernel_call_t *call) {
+  bpvk_ctx_t *ctx = call->plugin_ctx;
+  if (call->device_index >= ctx->ndevices) return false;
+  bpvk_device_t *d = &ctx->devices[call->device_index];
+  uint32_t w[CV_WORDS];
+  bool wvec4;
+  return d->texel && conv_plan(call, w, &wvec4) && bpvk_variant_usable(d, conv_variant(wvec4));
+}
+
+/* The row-segment variant: the weight repacked to [KH][KW][Cout][Cg] in a
+ * scratch buffer (a raw copy dispatch), then one conv2d_rows dispatch; the
+ * scratch range is given back at once (later writes to it queue after). */
+static bp_status_t conv_rows(bpvk_ctx_t *ctx, bpvk_device_t *d, const bp_kernel_call_t *call,
+                             const uint32_t w[CV_WORDS], const VkBuffer tensors[3], VkBuffer texels[3],
+                             uint32_t gz) {
+  const bp_tensor_desc_t *wt = call->inputs[1];
+  uint32_t kh = w[CV_KH], kw = w[CV_KW], cout = w[CV_COUTG] * w[CV_GROUPS], cg = w[CV_CG];
+  uint64_t count = (uint64_t)kh * kw * cout * cg;
+  void *scratch = NULL;
+  bp_status_t s = bpvk_buffer_alloc(ctx, call->device_index, count * 4u, &scratch);
+  if (s) return s;
+  const bpvk_alloc_t *sa = scratch;
+  /* Repack as an elementwise raw copy (shaders/elementwise.glsl words):
+   * out [KH, KW, Cout, Cg] contiguous, in the weight with permuted strides. */
+  uint32_t cp[64];
+  memset(cp, 0, sizeof cp);
+  uint32_t shape[4] = {kh, kw, cout, cg};
+  uint32_t ostr[4] = {kw * cout * cg, cout * cg, cg, 1};
+  uint32_t istr[4] = {w[CV_WSH], w[CV_WSW], w[CV_WSN], w[CV_WSC]};
+  cp[0] = (uint32_t)count;
+  cp[1] = 4;
+  for (int i = 0; i < 4; ++i) {
+    cp[2 + i] = shape[i];
+    cp[11 + i] = ostr[i];
+    cp[20 + i] = istr[i];
+  }
+  cp[10] = (uint32_t)(sa->offset / 4);
+  cp[19] = w[CV_WOFF];
+  uint64_t groups = (count + 255) / 256;
+  uint32_t cgx = groups < 65535 ? (uint32_t)groups : 65535u, cgy = (uint32_t)((groups + cgx - 1) / cgx);
+  VkBuffer cbufs[3] = {sa->block->buffer, texels[2], VK_NULL_HANDLE};
+  uint32_t rw[CV_WORDS];
+  memcpy(rw, w, sizeof rw);
+  rw[CV_WOFF] = (uint32_t)(sa->offset / 4);
+  VkBuffer rtex[3] = {texels[0], texels[1], sa->block->buffer};
+  VkFormat rfmt[3] = {VK_FORMAT_R32G32B32A32_SFLOAT, VK_FORMAT_R32_SFLOAT, VK_FORMAT_R32G32B32A32_SFLOAT};
+  uint32_t gx = (w[CV_OHW] + ROWS_TN - 1) / ROWS_TN, gy = (w[CV_COUTG] + ROWS_TM - 1) / ROWS_TM;
+  pthread_mutex_lock(&d->mu);
+  s = bpvk_dispatch(d, bpvk_variant_find("copy_4_4"), 0, cbufs, cp, 64, cgx, cgy, 1);
+  if (!s)
+    s = bpvk_dispatch_texel(d, bpvk_variant_find("conv2d_rows_8"), kw | w[CV_PW] << 8, tensors, rtex, rfmt, rw,
+                            CV_WORDS, gx, gy, gz);
+  pthread_mutex_unlock(&d->mu);
+  bpvk_buffer_free(ctx, call->device_index, scratch);
+  (void)wt;
+  return s;
+}
+
+static bp_status_t conv_kernel(const bp_kernel_call_t *call) {
+  bpvk_ctx_t *ctx = call->plugin_ctx;
+  if (!conv_supports(call))
+    return bpvk_fail(ctx, BP_STATUS_UNSUPPORTED, "vulkan conv2d: this call is not supported on vulkan:%u",
+                     call->device_index);
+  const bp_tensor_desc_t *x = call->inputs[0], *wt = call->inputs[1], *b = call->inputs[2], *o = call->outputs[0];
+  if (numel(o) == 0) return BP_STATUS_OK;
+  bpvk_device_t *d = &ctx->devices[call->device_index];
+  uint32_t w[CV_WORDS];
+  bool wvec4;
+  conv_plan(call, w, &wvec4);
+  VkBuffer ob = ((const bpvk_alloc_t *)o->data)->block->buffer;
+  /* No terms (no input channels): x and the weight are not read. */
+  bool terms = numel(x) > 0 && numel(wt) > 0;
+  VkBuffer xb = terms ? ((const bpvk_alloc_t *)x->data)->block->buffer : ob;
+  VkBuffer wb = terms ? ((const bpvk_alloc_t *)wt->data)->block->buffer : ob;
+  VkBuffer bb = w[CV_HAS_BIAS] ? ((const bpvk_alloc_t *)b->data)->block->buffer : ob;
+  VkBuffer tensors[3] = {ob, VK_NULL_HANDLE, VK_NULL_HANDLE};
+  VkBuffer texels[3] = {xb, bb, wb};
+  VkFormat formats[3] = {VK_FORMAT_R32_SFLOAT, VK_FORMAT_R32_SFLOAT,
+                         wvec4 ? VK_FORMAT_R32G32B32A32_SFLOAT : VK_FORMAT_R32_SFLOAT};
+  uint32_t gx = (w[CV_OHW] + CONV_TN - 1) / CONV_TN, gy = (w[CV_COUTG] + CONV_TM - 1) / CONV_TM;
+  uint32_t gz = (uint32_t)(x->ndim == 4 ? x->shape[0] : 1) * w[CV_GROUPS];
+  int32_t rows = bpvk_variant_find("conv2d_rows_8");
+  if (terms && rows_ok(w) && bpvk_variant_usable(d, rows) && bpvk_variant_usable(d, bpvk_variant_find("copy_4_4")))
+    return conv_rows(ctx, d, call, w, tensors, texels, gz);
+  pthread_mutex_lock(&d->mu);
+  bp_status_t s =
+      bpvk_dispatch_texel(d, conv_variant(wvec4), 0, tensors, texels, formats, w, CV_WORDS, gx, gy, gz);
+  pthread_mutex_unlock(&d->mu);
+  return s;
+}
+
+bp_status_t bpvk_conv_register(bpvk_ctx_t *ctx) {
+  bool any = false;
+  for (uint32_t i = 0; i < ctx->ndevices; ++i)
+    any = any || (ctx->devices[i].texel && bpvk_variant_usable(&ctx->devices[i], conv_variant(false)));
+  if (!any) return BP_STATUS_OK;
+  static const bp_dtype_t sig[4] = {BP_DTYPE_F32, BP_DTYPE_F32, BP_DTYPE_F32, BP_DTYPE_F32};
+  bp_kernel_reg_t r = {.struct_size = sizeof r, .num_dtypes = 4, .op_name = "conv2d", .dtypes = sig,
+                       .fn = conv_kernel, .supports = conv_supports, .kernel_data = NULL};
+  return ctx->host->register_kernel(ctx->host->host_ctx, &r);
+}
