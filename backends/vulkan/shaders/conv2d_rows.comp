@@ -8,7 +8,7 @@
 // 4), is read as vec4s along the input channels. The specialization
 // constant holds KW | pad_w << 8, so the column picks are constants.
 // Needs: W, OW % 8, the x offset and its n/c/h strides in whole vec4s,
-// unit w stride, pad_w <= 4, KW - pad_w <= 5 (src/bp_vk_ops_conv.c).
+// unit w stride, pad_w <= 4, KW - pad_w <= 5, KW <= 9 (src/bp_vk_ops_conv.c).
 // Bias added last, as reference/src/ref_nn.c. Parameter words: CV_* there.
 #include "common.glsl"
 #define DT_O 8
@@ -25,6 +25,22 @@ const int PWC = int(SPEC >> 8u);
 #ifndef CONV_TM
 #define CONV_TM 8
 #endif
+
+// One kernel column: constant column picks once KW and pad_w are known.
+#define TAP(kw)                                                        \
+  if (kw < KWC) {                                                      \
+    for (int m = 0; m < CONV_TM; ++m) {                                \
+      vec4 a = texelFetch(tW, wk + kw * tap + wrow[m] + wci);          \
+      for (int j = 0; j < 8; ++j) {                                    \
+        float s = acc[m][j];                                           \
+        s = fma(a.x, xv[0][4 + j - PWC + kw], s);                      \
+        s = fma(a.y, xv[1][4 + j - PWC + kw], s);                      \
+        s = fma(a.z, xv[2][4 + j - PWC + kw], s);                      \
+        s = fma(a.w, xv[3][4 + j - PWC + kw], s);                      \
+        acc[m][j] = s;                                                 \
+      }                                                                \
+    }                                                                  \
+  }
 
 void main() {
   uint groups = P(0), coutg = P(1), cg = P(2);
@@ -64,20 +80,7 @@ void main() {
         }
       }
       int wci = int(ci >> 2);
-      for (int kw = 0; kw < KWC; ++kw) {
-        for (int m = 0; m < CONV_TM; ++m) {
-          vec4 a = texelFetch(tW, wk + kw * tap + wrow[m] + wci);
-          for (int j = 0; j < 8; ++j) {
-            int i = 4 + j - PWC + kw;
-            float s = acc[m][j];
-            s = fma(a.x, xv[0][i], s);
-            s = fma(a.y, xv[1][i], s);
-            s = fma(a.z, xv[2][i], s);
-            s = fma(a.w, xv[3][i], s);
-            acc[m][j] = s;
-          }
-        }
-      }
+      TAP(0) TAP(1) TAP(2) TAP(3) TAP(4) TAP(5) TAP(6) TAP(7) TAP(8)
     }
   }
   bool has_bias = P(28) != 0u;
