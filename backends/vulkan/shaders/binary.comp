@@ -9,7 +9,7 @@
 // 2 floor). f64 pow/atan2 are not registered (no f64 pow/atan in SPIR-V).
 // An integer division by zero sets the dispatch's check word (the host
 // reports INVALID_ARGUMENT at synchronize) and writes 0.
-#define BP_PARAMS_WRITABLE 1
+#define BP_PARAMS_CHECKED 1
 #include "common.glsl"
 #define DT_A DT_O
 #define DT_B DT_O
@@ -152,7 +152,7 @@ void main() {
     case 3:
     case 4: {
       if (y == IT(0)) {
-        P(BP_EW_CHECK) = 1u;
+        P_SET(BP_EW_CHECK, 1u);
         r = IT(0);
       } else if (y == IT(-1)) {
         r = OP == 3 ? -x : IT(0);

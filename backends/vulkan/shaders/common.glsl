@@ -1,6 +1,6 @@
 // common.glsl - what every Backplane Vulkan compute shader shares.
 //
-// Descriptor set 0: binding 0 is the per-dispatch parameter words (shapes,
+// Descriptor set 0: binding 0 (and 4, see below) is the per-dispatch parameter words (shapes,
 // strides, offsets in ELEMENTS; see src/bp_vk_params.h), bindings 1..3 the
 // tensors (whole suballocator blocks; the element offset comes in the
 // parameters, so minStorageBufferOffsetAlignment never matters). The push
@@ -15,12 +15,24 @@
 #extension GL_EXT_shader_8bit_storage : require
 
 layout(push_constant) uniform PushConstants { uint poff; } pc;
+// Parameter reads go through binding 4, a uniform buffer over this
+// dispatch's words (dynamic offset = pc.poff words, BPVK_PARAM_VIEW words):
+// CPU drivers load uniform-buffer words at uniform indices once per SIMD
+// group, where lavapipe reads a storage buffer lane by lane. Check words
+// are written through binding 0 (storage): P_SET in shaders that define
+// BP_PARAMS_CHECKED. BP_PARAMS_WRITABLE (older shaders: P as an lvalue)
+// keeps every parameter access on the storage buffer.
 #ifdef BP_PARAMS_WRITABLE
 layout(std430, set = 0, binding = 0) buffer Params { uint prm[]; };
-#else
-layout(std430, set = 0, binding = 0) readonly buffer Params { uint prm[]; };
-#endif
 #define P(i) prm[pc.poff + uint(i)]
+#else
+#ifdef BP_PARAMS_CHECKED
+layout(std430, set = 0, binding = 0) buffer Params { uint prm[]; };
+#define P_SET(i, v) prm[pc.poff + uint(i)] = (v)
+#endif
+layout(std140, set = 0, binding = 4) uniform ParamsU { uvec4 prmu[256]; };
+#define P(i) prmu[uint(i) >> 2][uint(i) & 3u]
+#endif
 
 // Linear invocation index over a 2D grid of 256-wide work groups.
 uint bp_linear_id() {

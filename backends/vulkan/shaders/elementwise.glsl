@@ -4,10 +4,12 @@
 // k = 0 (out), 1, 2: [10 + 9k] element offset, [11 + 9k ..] strides.
 layout(local_size_x = 256) in;
 
+// The outermost dim takes what is left of idx (no division): contiguous
+// operands (one merged dim) cost no division at all.
 void bp_ew_offsets(uint idx, out uint o0, out uint o1, out uint o2) {
   int nd = int(P(1));
   o0 = P(10); o1 = P(19); o2 = P(28);
-  for (int d = nd - 1; d >= 0; --d) {
+  for (int d = nd - 1; d >= 1; --d) {
     uint s = P(2 + d);
     uint c = idx % s;
     idx /= s;
@@ -15,6 +17,9 @@ void bp_ew_offsets(uint idx, out uint o0, out uint o1, out uint o2) {
     o1 += c * P(20 + d);
     o2 += c * P(29 + d);
   }
+  o0 += idx * P(11);
+  o1 += idx * P(20);
+  o2 += idx * P(29);
 }
 #define BP_EW_EXTRA 40
 // A word the shader sets to report an invalid input (checked by the host).

@@ -34,7 +34,10 @@
 #define BPVK_PARAM_WORDS (64u * 1024u)
 #define BPVK_BLOCK_SIZE (64ull << 20)
 #define BPVK_ALIGN 256u
-#define BPVK_MAX_BINDINGS 4 /* params + 3 tensors */
+#define BPVK_MAX_BINDINGS 4 /* params + 3 tensors (storage buffers) */
+/* Binding 4: the parameter words again, as a dynamic uniform buffer of
+ * this many words from the dispatch's first (shaders/common.glsl). */
+#define BPVK_PARAM_VIEW 1024u
 #define BPVK_MAX_CHECKS 64
 
 /* Compiled SPIR-V, one entry per shader variant (bp_vk_spirv.c, generated). */
@@ -117,6 +120,7 @@ typedef struct bpvk_device {
   VkCommandPool cmd_pool;
   bpvk_batch_t batches[BPVK_NUM_BATCHES];
   uint32_t current;
+  uint32_t param_step; /* words: a dispatch's words start on this step (UBO offset alignment) */
   VkDescriptorSetLayout set_layout;
   VkPipelineLayout pipeline_layout;
   VkDescriptorPool desc_pool;

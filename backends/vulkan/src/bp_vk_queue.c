@@ -32,19 +32,26 @@ bp_status_t bpvk_queue_init(bpvk_device_t *d) {
                                      &b->staging, &b->staging_mem, &map);
     if (s) return s;
     b->staging_map = map;
-    s = bpvk_host_buffer(d, BPVK_PARAM_WORDS * 4u, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, &b->params,
+    /* BPVK_PARAM_VIEW words past the end: the uniform view of the last
+     * dispatch stays inside the buffer. */
+    s = bpvk_host_buffer(d, (BPVK_PARAM_WORDS + BPVK_PARAM_VIEW) * 4u,
+                         VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_UNIFORM_BUFFER_BIT, &b->params,
                          &b->params_mem, &map);
     if (s) return s;
     b->params_map = map;
   }
-  VkDescriptorSetLayoutBinding bindings[BPVK_MAX_BINDINGS];
-  for (uint32_t i = 0; i < BPVK_MAX_BINDINGS; ++i)
-    bindings[i] = (VkDescriptorSetLayoutBinding){.binding = i,
-                                                 .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-                                                 .descriptorCount = 1,
-                                                 .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT};
+  uint64_t align = d->props.limits.minUniformBufferOffsetAlignment;
+  d->param_step = align > 64 ? (uint32_t)(align / 4) : 16u;
+  VkDescriptorSetLayoutBinding bindings[BPVK_MAX_BINDINGS + 1];
+  for (uint32_t i = 0; i <= BPVK_MAX_BINDINGS; ++i)
+    bindings[i] = (VkDescriptorSetLayoutBinding){
+        .binding = i,
+        .descriptorType = i < BPVK_MAX_BINDINGS ? VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
+                                                : VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER_DYNAMIC,
+        .descriptorCount = 1,
+        .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT};
   VkDescriptorSetLayoutCreateInfo lci = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
-                                         .bindingCount = BPVK_MAX_BINDINGS,
+                                         .bindingCount = BPVK_MAX_BINDINGS + 1,
                                          .pBindings = bindings};
   BPVK_RETURN_IF_ERROR(ctx, vkCreateDescriptorSetLayout(d->dev, &lci, NULL, &d->set_layout),
                        "vkCreateDescriptorSetLayout");
@@ -83,13 +90,14 @@ bp_status_t bpvk_queue_init(bpvk_device_t *d) {
   plci.pSetLayouts = both;
   BPVK_RETURN_IF_ERROR(ctx, vkCreatePipelineLayout(d->dev, &plci, NULL, &d->texel_pipeline_layout),
                        "vkCreatePipelineLayout");
-  VkDescriptorPoolSize ps[2] = {
+  VkDescriptorPoolSize ps[3] = {
       {.type = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, .descriptorCount = BPVK_MAX_SETS * BPVK_MAX_BINDINGS},
+      {.type = VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER_DYNAMIC, .descriptorCount = BPVK_MAX_SETS},
       {.type = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, .descriptorCount = BPVK_MAX_TSETS * BPVK_MAX_TEXELS}};
   VkDescriptorPoolCreateInfo dpci = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
                                      .flags = VK_DESCRIPTOR_POOL_CREATE_FREE_DESCRIPTOR_SET_BIT,
                                      .maxSets = BPVK_MAX_SETS + BPVK_MAX_TSETS,
-                                     .poolSizeCount = 2,
+                                     .poolSizeCount = 3,
                                      .pPoolSizes = ps};
   BPVK_RETURN_IF_ERROR(ctx, vkCreateDescriptorPool(d->dev, &dpci, NULL, &d->desc_pool),
                        "vkCreateDescriptorPool");
@@ -316,18 +324,22 @@ static bp_status_t get_dset(bpvk_device_t *d, const VkBuffer buffers[BPVK_MAX_BI
   VkDescriptorSet set;
   VkResult r = vkAllocateDescriptorSets(d->dev, &ai, &set);
   if (r != VK_SUCCESS) return bpvk_check(d->ctx, r, "vkAllocateDescriptorSets");
-  VkDescriptorBufferInfo infos[BPVK_MAX_BINDINGS];
-  VkWriteDescriptorSet writes[BPVK_MAX_BINDINGS];
-  for (uint32_t i = 0; i < BPVK_MAX_BINDINGS; ++i) {
-    infos[i] = (VkDescriptorBufferInfo){.buffer = buffers[i], .offset = 0, .range = VK_WHOLE_SIZE};
+  VkDescriptorBufferInfo infos[BPVK_MAX_BINDINGS + 1];
+  VkWriteDescriptorSet writes[BPVK_MAX_BINDINGS + 1];
+  for (uint32_t i = 0; i <= BPVK_MAX_BINDINGS; ++i) {
+    bool view = i == BPVK_MAX_BINDINGS; /* binding 4: the parameter words, uniform */
+    infos[i] = (VkDescriptorBufferInfo){.buffer = view ? buffers[0] : buffers[i],
+                                        .offset = 0,
+                                        .range = view ? BPVK_PARAM_VIEW * 4u : VK_WHOLE_SIZE};
     writes[i] = (VkWriteDescriptorSet){.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
                                        .dstSet = set,
                                        .dstBinding = i,
                                        .descriptorCount = 1,
-                                       .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+                                       .descriptorType = view ? VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER_DYNAMIC
+                                                              : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
                                        .pBufferInfo = &infos[i]};
   }
-  vkUpdateDescriptorSets(d->dev, BPVK_MAX_BINDINGS, writes, 0, NULL);
+  vkUpdateDescriptorSets(d->dev, BPVK_MAX_BINDINGS + 1, writes, 0, NULL);
   memcpy(d->dsets[d->ndsets].buffers, buffers, sizeof d->dsets[d->ndsets].buffers);
   d->dsets[d->ndsets++].set = set;
   *out = set;
@@ -465,7 +477,10 @@ static bp_status_t dispatch(bpvk_device_t *d, int32_t variant, uint32_t spec, co
   }
   bpvk_batch_t *b;
   if ((s = bpvk_batch_begin(d, &b))) return s;
-  uint32_t words = (nparams + 15u) & ~15u; /* 64-byte steps */
+  if (nparams > BPVK_PARAM_VIEW)
+    return bpvk_fail(d->ctx, BP_STATUS_INTERNAL, "vulkan: %u parameter words (at most %u)", nparams,
+                     BPVK_PARAM_VIEW);
+  uint32_t words = (nparams + d->param_step - 1) / d->param_step * d->param_step;
   if (b->params_used + words > BPVK_PARAM_WORDS) {
     if ((s = bpvk_batch_submit(d)) || (s = bpvk_batch_begin(d, &b))) return s;
   }
@@ -484,7 +499,8 @@ static bp_status_t dispatch(bpvk_device_t *d, int32_t variant, uint32_t spec, co
   if ((s = get_dset(d, bufs, &set))) return s;
   VkDescriptorSet sets[2] = {set, tset};
   vkCmdBindPipeline(b->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipe);
-  vkCmdBindDescriptorSets(b->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, layout, 0, texels ? 2 : 1, sets, 0, NULL);
+  uint32_t view_offset = poff * 4u;
+  vkCmdBindDescriptorSets(b->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, layout, 0, texels ? 2 : 1, sets, 1, &view_offset);
   vkCmdPushConstants(b->cmd, layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, 4, &poff);
   vkCmdDispatch(b->cmd, gx, gy, gz);
   bpvk_barrier(b);
