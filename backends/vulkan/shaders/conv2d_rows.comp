@@ -26,20 +26,14 @@ const int PWC = int(SPEC >> 8u);
 #define CONV_TM 8
 #endif
 
-// One kernel column: constant column picks once KW and pad_w are known.
-#define TAP(kw)                                                        \
-  if (kw < KWC) {                                                      \
-    for (int m = 0; m < CONV_TM; ++m) {                                \
-      vec4 a = texelFetch(tW, wk + kw * tap + wrow[m] + wci);          \
-      for (int j = 0; j < 8; ++j) {                                    \
-        float s = acc[m][j];                                           \
-        s = fma(a.x, xv[0][4 + j - PWC + kw], s);                      \
-        s = fma(a.y, xv[1][4 + j - PWC + kw], s);                      \
-        s = fma(a.z, xv[2][4 + j - PWC + kw], s);                      \
-        s = fma(a.w, xv[3][4 + j - PWC + kw], s);                      \
-        acc[m][j] = s;                                                 \
-      }                                                                \
-    }                                                                  \
+// Kernel column kw of output channel m: 4 input channels' terms added to
+// s (constant column picks once KW and pad_w are known).
+#define TAP(kw)                                    \
+  if (kw < KWC) {                                  \
+    s = fma(a[kw].x, xv[0][4 + j - PWC + kw], s);  \
+    s = fma(a[kw].y, xv[1][4 + j - PWC + kw], s);  \
+    s = fma(a[kw].z, xv[2][4 + j - PWC + kw], s);  \
+    s = fma(a[kw].w, xv[3][4 + j - PWC + kw], s);  \
   }
 
 void main() {
@@ -80,7 +74,17 @@ void main() {
         }
       }
       int wci = int(ci >> 2);
-      TAP(0) TAP(1) TAP(2) TAP(3) TAP(4) TAP(5) TAP(6) TAP(7) TAP(8)
+      // Per output channel: its KW weight vec4s, then every position's
+      // terms summed before the one update of its accumulator.
+      for (int m = 0; m < CONV_TM; ++m) {
+        vec4 a[9];
+        for (int kw = 0; kw < KWC; ++kw) a[kw] = texelFetch(tW, wk + kw * tap + wrow[m] + wci);
+        for (int j = 0; j < 8; ++j) {
+          float s = acc[m][j];
+          TAP(0) TAP(1) TAP(2) TAP(3) TAP(4) TAP(5) TAP(6) TAP(7) TAP(8)
+          acc[m][j] = s;
+        }
+      }
     }
   }
   bool has_bias = P(28) != 0u;
