@@ -174,7 +174,7 @@ static const conf_variant_t matmul_variants[] = {
     {.name = "large_full", .tiers = TIER_F, .in = {S2(257, 513), S2(513, 129)}},
     /* sizes in whole vec4s (K, N, row strides), partial row and column tiles:
      * the vectorised paths of GPU-style kernels */
-    {.name = "aligned", .tiers = TIER_QF, .in = {S2(20, 36), S2(36, 68)}},
+    {.name = "aligned", .tiers = TIER_QF, .in = {S2(20, 40), S2(40, 68)}},
     {.name = "batched_aligned", .tiers = TIER_QF, .in = {S3(2, 130, 132), S3(2, 132, 72)}},
     {.name = "batched", .tiers = TIER_QF, .in = {S3(3, 4, 5), S3(3, 5, 6)}},
     {.name = "broadcast_batch", .tiers = TIER_QF, .in = {S4(2, 1, 4, 5), S3(3, 5, 6)}},

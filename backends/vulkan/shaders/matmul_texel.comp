@@ -7,7 +7,10 @@
 // read as vec4 texels (set 1, bindings 0 and 1). A work group of 8
 // invocations computes an MM_TM x (8 * MM_TN) output tile: MM_TM rows x
 // MM_TN columns per invocation, K in steps of 4 (one vec4 of each a row,
-// MM_TN / 4 vec4s of each of 4 b rows). Accumulates with fma in f32.
+// MM_TN / 4 vec4s of each of 4 b rows; MM_KS = 8: two of each a row and
+// 8 b rows per step, K a multiple of 8). Each accumulator is written once
+// per step (lavapipe blends every loop-carried write with the loop mask).
+// Accumulates with fma in f32.
 // Parameter words: as matmul.comp.
 #include "common.glsl"
 #define DT_O 8
@@ -50,23 +53,29 @@ void main() {
   for (int r = 0; r < MM_TM; ++r)
     for (int j = 0; j < NB; ++j) acc[r][j] = vec4(0);
   int kq = 0, kb = 0;
-  for (uint k = 0u; k < K; k += 4u) {
-    vec4 a[MM_TM];
-    vec4 b[4][NB];
-    for (int r = 0; r < MM_TM; ++r) a[r] = texelFetch(tA, ar[r] + kq);
-    for (int kk = 0; kk < 4; ++kk)
+#ifndef MM_KS
+#define MM_KS 4
+#endif
+  for (uint k = 0u; k < K; k += uint(MM_KS)) {
+    vec4 a[MM_TM][MM_KS / 4];
+    vec4 b[MM_KS][NB];
+    for (int r = 0; r < MM_TM; ++r)
+      for (int h = 0; h < MM_KS / 4; ++h) a[r][h] = texelFetch(tA, ar[r] + kq + h);
+    for (int kk = 0; kk < MM_KS; ++kk)
       for (int j = 0; j < NB; ++j) b[kk][j] = texelFetch(tB, bc[j] + kb + kk * bstep);
     for (int r = 0; r < MM_TM; ++r)
       for (int j = 0; j < NB; ++j) {
         vec4 s = acc[r][j];
-        s = fma(vec4(a[r].x), b[0][j], s);
-        s = fma(vec4(a[r].y), b[1][j], s);
-        s = fma(vec4(a[r].z), b[2][j], s);
-        s = fma(vec4(a[r].w), b[3][j], s);
+        for (int h = 0; h < MM_KS / 4; ++h) {
+          s = fma(vec4(a[r][h].x), b[4 * h][j], s);
+          s = fma(vec4(a[r][h].y), b[4 * h + 1][j], s);
+          s = fma(vec4(a[r][h].z), b[4 * h + 2][j], s);
+          s = fma(vec4(a[r][h].w), b[4 * h + 3][j], s);
+        }
         acc[r][j] = s;
       }
-    kq += 1;
-    kb += 4 * bstep;
+    kq += MM_KS / 4;
+    kb += MM_KS * bstep;
   }
   for (int r = 0; r < MM_TM; ++r) {
     uint row = row0 + uint(r);

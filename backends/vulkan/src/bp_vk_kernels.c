@@ -450,7 +450,9 @@ static bp_status_t rec_matmul(bpvk_device_t *d, const bp_kernel_call_t *call, in
   for (uint32_t i = 0; i < bn; ++i) vec4 = vec4 && w[MM_BA + i] % 4 == 0 && w[MM_BB + i] % 4 == 0;
   if (cpu && vec4 && o->dtype == BP_DTYPE_F32) {
     uint32_t rows = M >= 128 ? 16 : 8;
-    int32_t tv = bpvk_variant_find(rows == 16 ? "mmt16x8_8" : "mmt8x8_8");
+    char tname[32]; /* K in steps of 8 where it divides K, else 4 */
+    snprintf(tname, sizeof tname, "mmt%sx8%s_8", rows == 16 ? "16" : "8", K % 8 == 0 ? "k8" : "");
+    int32_t tv = bpvk_variant_find(tname);
     if (bpvk_variant_usable(d, tv)) {
       VkBuffer tex[3] = {vt(a).buffer, vt(b).buffer, VK_NULL_HANDLE};
       VkFormat fmt[3] = {VK_FORMAT_R32G32B32A32_SFLOAT, VK_FORMAT_R32G32B32A32_SFLOAT, VK_FORMAT_UNDEFINED};
