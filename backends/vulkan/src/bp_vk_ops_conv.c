@@ -17,7 +17,7 @@ enum { CV_GROUPS, CV_COUTG, CV_CG, CV_H, CV_W, CV_KH, CV_KW, CV_OH, CV_OW, CV_OH
 /* Output channels x positions per work group: conv2d.comp, conv2d_rows.comp. */
 #define CONV_TM 8
 #define CONV_TN 64
-#define ROWS_TM 8
+#define ROWS_TM 16
 #define ROWS_TN 64
 
 static int64_t numel(const bp_tensor_desc_t *t) {
@@ -145,12 +145,11 @@ static bool conv_supports(const bp_kernel_call_t *call) {
 static bp_status_t conv_rows(bpvk_ctx_t *ctx, bpvk_device_t *d, const bp_kernel_call_t *call,
                              const uint32_t w[CV_WORDS], const VkBuffer tensors[3], VkBuffer texels[3],
                              uint32_t gz) {
-  const bp_tensor_desc_t *wt = call->inputs[1];
   uint32_t kh = w[CV_KH], kw = w[CV_KW], cout = w[CV_COUTG] * w[CV_GROUPS], cg = w[CV_CG];
   uint64_t count = (uint64_t)kh * kw * cout * cg;
   void *scratch = NULL;
   bp_status_t s = bpvk_buffer_alloc(ctx, call->device_index, count * 4u, &scratch);
-  if (s) return s;
+  if (s) return s; /* the caller runs the general variant instead */
   const bpvk_alloc_t *sa = scratch;
   /* Repack as an elementwise raw copy (shaders/elementwise.glsl words):
    * out [KH, KW, Cout, Cg] contiguous, in the weight with permuted strides. */
@@ -184,7 +183,6 @@ static bp_status_t conv_rows(bpvk_ctx_t *ctx, bpvk_device_t *d, const bp_kernel_
                             CV_WORDS, gx, gy, gz);
   pthread_mutex_unlock(&d->mu);
   bpvk_buffer_free(ctx, call->device_index, scratch);
-  (void)wt;
   return s;
 }
 
@@ -212,8 +210,9 @@ static bp_status_t conv_kernel(const bp_kernel_call_t *call) {
   uint32_t gx = (w[CV_OHW] + CONV_TN - 1) / CONV_TN, gy = (w[CV_COUTG] + CONV_TM - 1) / CONV_TM;
   uint32_t gz = (uint32_t)(x->ndim == 4 ? x->shape[0] : 1) * w[CV_GROUPS];
   int32_t rows = bpvk_variant_find("conv2d_rows_8");
-  if (terms && rows_ok(w) && bpvk_variant_usable(d, rows) && bpvk_variant_usable(d, bpvk_variant_find("copy_4_4")))
-    return conv_rows(ctx, d, call, w, tensors, texels, gz);
+  if (terms && rows_ok(w) && bpvk_variant_usable(d, rows) && bpvk_variant_usable(d, bpvk_variant_find("copy_4_4")) &&
+      conv_rows(ctx, d, call, w, tensors, texels, gz) == BP_STATUS_OK)
+    return BP_STATUS_OK;
   pthread_mutex_lock(&d->mu);
   bp_status_t s =
       bpvk_dispatch_texel(d, conv_variant(wvec4), 0, tensors, texels, formats, w, CV_WORDS, gx, gy, gz);
