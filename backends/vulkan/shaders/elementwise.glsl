@@ -4,11 +4,15 @@
 // k = 0 (out), 1, 2: [10 + 9k] element offset, [11 + 9k ..] strides.
 layout(local_size_x = 256) in;
 
-// The outermost dim takes what is left of idx (no division): contiguous
-// operands (one merged dim) cost no division at all.
+// Specialization constant 1 (BPVK_SPEC_ONE_DIM): the dims merged into
+// one, so the shader has no dims loop at all (lavapipe runs a loop body
+// once more with every lane masked off, divisions included). Otherwise the
+// outermost dim takes what is left of idx, without a division.
+layout(constant_id = 1) const uint BP_EW_ONE_DIM = 0u;
 void bp_ew_offsets(uint idx, out uint o0, out uint o1, out uint o2) {
   int nd = int(P(1));
   o0 = P(10); o1 = P(19); o2 = P(28);
+  if (BP_EW_ONE_DIM == 0u)
   for (int d = nd - 1; d >= 1; --d) {
     uint s = P(2 + d);
     uint c = idx % s;

@@ -192,8 +192,13 @@ bp_status_t bpvk_staging(bpvk_device_t *d, uint64_t size, bpvk_batch_t **out_bat
 /* Index of a shader variant by name, or -1; usable on this device? */
 int32_t bpvk_variant_find(const char *name);
 bool bpvk_variant_usable(bpvk_device_t *d, int32_t variant);
+/* Bit 31 of a dispatch's `spec`: specialization constant 1 is set to 1
+ * (elementwise shaders: the operands are one merged dim, no index
+ * divisions) and constant 0 gets the other bits. */
+#define BPVK_SPEC_ONE_DIM 0x80000000u
 /* Records one dispatch of variant with specialization constant `spec`
- * (constant_id 0), the tensor buffers (NULL: unused) and parameter words. */
+ * (constant_id 0; see BPVK_SPEC_ONE_DIM), the tensor buffers (NULL:
+ * unused) and parameter words. */
 bp_status_t bpvk_dispatch(bpvk_device_t *d, int32_t variant, uint32_t spec,
                           const VkBuffer tensors[3], const uint32_t *params,
                           uint32_t nparams, uint32_t gx, uint32_t gy, uint32_t gz);

@@ -190,6 +190,7 @@ static bp_status_t rec_ew_checked(bpvk_device_t *d, const bp_kernel_call_t *call
   for (int k = 0; k < nops; ++k) bufs[k] = vt(ops[k]).buffer;
   uint32_t gx, gy;
   grid_1d(w[EW_NUMEL], 256, &gx, &gy);
+  if (w[EW_NDIM] == 1) spec |= BPVK_SPEC_ONE_DIM; /* no dims loop in the shader */
   return bpvk_dispatch_checked(d, variant, spec, bufs, w, EW_WORDS, gx, gy, 1, check);
 }
 

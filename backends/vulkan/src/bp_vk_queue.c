@@ -278,8 +278,10 @@ static bp_status_t get_pipeline(bpvk_device_t *d, int32_t variant, uint32_t spec
     BPVK_RETURN_IF_ERROR(d->ctx, vkCreateShaderModule(d->dev, &mci, NULL, &d->modules[variant]),
                          "vkCreateShaderModule");
   }
-  VkSpecializationMapEntry entry = {.constantID = 0, .offset = 0, .size = 4};
-  VkSpecializationInfo si = {.mapEntryCount = 1, .pMapEntries = &entry, .dataSize = 4, .pData = &spec};
+  uint32_t values[2] = {spec & ~BPVK_SPEC_ONE_DIM, (spec & BPVK_SPEC_ONE_DIM) ? 1u : 0u};
+  VkSpecializationMapEntry entries[2] = {{.constantID = 0, .offset = 0, .size = 4},
+                                         {.constantID = 1, .offset = 4, .size = 4}};
+  VkSpecializationInfo si = {.mapEntryCount = 2, .pMapEntries = entries, .dataSize = 8, .pData = values};
   VkComputePipelineCreateInfo cci = {
       .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
       .stage = {.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
