@@ -462,6 +462,14 @@ static bp_status_t rec_matmul(bpvk_device_t *d, const bp_kernel_call_t *call, in
                                  (uint32_t)batch);
     }
   }
+  /* Other f32 layouts on CPU drivers: R32 texel reads, any strides. */
+  int32_t any = bpvk_variant_find("mmta_8");
+  if (cpu && !kz && o->dtype == BP_DTYPE_F32 && bpvk_variant_usable(d, any)) {
+    VkBuffer tex[3] = {vt(a).buffer, vt(b).buffer, VK_NULL_HANDLE};
+    VkFormat fmt[3] = {VK_FORMAT_R32_SFLOAT, VK_FORMAT_R32_SFLOAT, VK_FORMAT_UNDEFINED};
+    VkBuffer out[3] = {vt(o).buffer, VK_NULL_HANDLE, VK_NULL_HANDLE};
+    return bpvk_dispatch_texel(d, any, 0, out, tex, fmt, w, MM_WORDS, (N + 63) / 64, (M + 7) / 8, (uint32_t)batch);
+  }
   /* CPU drivers (lavapipe): the variant without shared memory, 32x32 tiles
    * (BP_VULKAN_MATMUL_TILED=1 forces the shared-memory one, to test it). */
   if (d->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU && !d->ctx->matmul_tiled) {
