@@ -409,6 +409,14 @@ static bp_status_t rec_sum(bpvk_device_t *d, const bp_kernel_call_t *call, int32
 enum { MM_M = 0, MM_N, MM_K, MM_BND, MM_BSHAPE = 4, MM_BA = 10, MM_BB = 16, MM_BO = 22, MM_AOFF = 28, MM_SAM, MM_SAK,
        MM_BOFF, MM_SBK, MM_SBN, MM_OOFF, MM_SOM, MM_SON, MM_WORDS = 40 };
 
+/* True when every element of t lies within the first `limit` elements of
+ * its block (a texel view reaches maxTexelBufferElements texels). */
+static bool texel_reach(const bp_tensor_desc_t *t, uint64_t limit) {
+  uint64_t last = vt(t).offset;
+  for (int32_t i = 0; i < t->ndim; ++i) last += (uint64_t)(t->shape[i] - 1) * (uint64_t)t->strides[i];
+  return last < limit;
+}
+
 static bp_status_t rec_matmul(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
   const bp_tensor_desc_t *a = call->inputs[0], *b = call->inputs[1], *o = call->outputs[0];
   int32_t nd = o->ndim;
@@ -445,7 +453,9 @@ static bp_status_t rec_matmul(bpvk_device_t *d, const bp_kernel_call_t *call, in
   /* CPU drivers (lavapipe): f32 through vec4 texel reads where the layout
    * allows (unit inner strides; offsets, row strides, K and N in whole
    * vec4s): 16 (8 for small M) x 64 output tiles. */
-  bool cpu = d->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU && !d->ctx->matmul_tiled;
+  uint64_t reach = d->props.limits.maxTexelBufferElements; /* R32 texels */
+  bool cpu = d->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU && !d->ctx->matmul_tiled && !kz &&
+             texel_reach(a, reach) && texel_reach(b, reach);
   bool vec4 = !kz && N % 4 == 0 && K % 4 == 0 && w[MM_SAK] == 1 && w[MM_SBN] == 1 && w[MM_SON] == 1 &&
               w[MM_SAM] % 4 == 0 && w[MM_SBK] % 4 == 0 && w[MM_AOFF] % 4 == 0 && w[MM_BOFF] % 4 == 0;
   for (uint32_t i = 0; i < bn; ++i) vec4 = vec4 && w[MM_BA + i] % 4 == 0 && w[MM_BB + i] % 4 == 0;

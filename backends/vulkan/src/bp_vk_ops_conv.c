@@ -45,6 +45,15 @@ static bool elem_offset(const bp_tensor_desc_t *t, uint32_t *out) {
   return last < 0x7fffffffu;
 }
 
+/* True when t's last element lies within the first `limit` of its block. */
+static bool texel_reach(const bp_tensor_desc_t *t, uint64_t limit) {
+  if (numel(t) == 0) return true;
+  const bpvk_alloc_t *a = t->data;
+  uint64_t last = (a->offset + t->byte_offset) / 4;
+  for (int32_t i = 0; i < t->ndim; ++i) last += (uint64_t)(t->shape[i] - 1) * (uint64_t)t->strides[i];
+  return last < limit;
+}
+
 /* Value i of an int-or-tuple attribute over the 2 spatial dims. */
 static int64_t attr_at(const bp_kernel_call_t *call, const char *name, int i, int64_t def) {
   const bp_attr_t *a = bp_abi_find_attr(call, name);
@@ -62,7 +71,7 @@ static bool attr_bool(const bp_kernel_call_t *call, const char *name, bool def) 
 
 /* The parameter words of a call, and whether the weight reads as vec4 rows;
  * false when the call is not one this kernel does. */
-static bool conv_plan(const bp_kernel_call_t *call, uint32_t w[CV_WORDS], bool *wvec4) {
+static bool conv_plan(const bp_kernel_call_t *call, uint64_t limit, uint32_t w[CV_WORDS], bool *wvec4) {
   if (call->num_inputs != 3 || call->num_outputs != 1) return false;
   const bp_tensor_desc_t *x = call->inputs[0], *wt = call->inputs[1], *b = call->inputs[2], *o = call->outputs[0];
   bool batched = x->ndim == 4, has_bias = attr_bool(call, "has_bias", true);
@@ -76,6 +85,9 @@ static bool conv_plan(const bp_kernel_call_t *call, uint32_t w[CV_WORDS], bool *
   uint32_t xo, wo, bo = 0, oo;
   if (!elem_offset(x, &xo) || !elem_offset(wt, &wo) || !elem_offset(o, &oo)) return false;
   if (has_bias && !elem_offset(b, &bo)) return false;
+  /* x, the weight and the bias are read through texel views of at most
+   * maxTexelBufferElements texels (R32: elements). */
+  if (!texel_reach(x, limit) || !texel_reach(wt, limit) || (has_bias && !texel_reach(b, limit))) return false;
   bool same = attr_bool(call, "padding_same", false);
   memset(w, 0, CV_WORDS * 4);
   for (int i = 0; i < 2; ++i) {
@@ -136,7 +148,8 @@ static bool conv_supports(const bp_kernel_call_t *call) {
   bpvk_device_t *d = &ctx->devices[call->device_index];
   uint32_t w[CV_WORDS];
   bool wvec4;
-  return d->texel && conv_plan(call, w, &wvec4) && bpvk_variant_usable(d, conv_variant(wvec4));
+  return d->texel && conv_plan(call, d->props.limits.maxTexelBufferElements, w, &wvec4) &&
+         bpvk_variant_usable(d, conv_variant(wvec4));
 }
 
 /* The row-segment variant: the weight repacked to [KH][KW][Cout][Cg] in a
@@ -196,7 +209,7 @@ static bp_status_t conv_kernel(const bp_kernel_call_t *call) {
   bpvk_device_t *d = &ctx->devices[call->device_index];
   uint32_t w[CV_WORDS];
   bool wvec4;
-  conv_plan(call, w, &wvec4);
+  conv_plan(call, d->props.limits.maxTexelBufferElements, w, &wvec4);
   VkBuffer ob = ((const bpvk_alloc_t *)o->data)->block->buffer;
   /* No terms (no input channels): x and the weight are not read. */
   bool terms = numel(x) > 0 && numel(wt) > 0;
