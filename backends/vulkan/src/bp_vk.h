@@ -56,6 +56,8 @@ typedef struct bpvk_block {
   VkDeviceMemory memory;
   uint64_t size;
   bool dedicated; /* one allocation; destroyed when it is freed */
+  char *map;      /* the block mapped, where its memory is host-visible and coherent (CPU
+                   * drivers, integrated GPUs): host copies memcpy once the queue is idle */
   bpvk_range_t *free; /* sorted by offset, coalesced */
   uint32_t nfree, cap;
 } bpvk_block_t;
@@ -185,6 +187,8 @@ bp_status_t bpvk_batch_begin(bpvk_device_t *d, bpvk_batch_t **out);
 bp_status_t bpvk_batch_submit(bpvk_device_t *d);
 /* Submits and waits for everything; errors become pending. */
 void bpvk_wait_all(bpvk_device_t *d);
+/* True when nothing is recorded or running (retires finished batches). */
+bool bpvk_queue_idle(bpvk_device_t *d);
 void bpvk_barrier(bpvk_batch_t *b);
 /* Staging bytes in the current batch (submitting it first if full). */
 bp_status_t bpvk_staging(bpvk_device_t *d, uint64_t size, bpvk_batch_t **out_batch,

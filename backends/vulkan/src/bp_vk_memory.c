@@ -97,6 +97,16 @@ static bp_status_t block_create(bpvk_device_t *d, uint64_t size, bool dedicated,
   }
   blk->size = size;
   blk->dedicated = dedicated;
+  VkPhysicalDeviceMemoryProperties mp;
+  vkGetPhysicalDeviceMemoryProperties(d->phys, &mp);
+  VkMemoryRequirements req;
+  vkGetBufferMemoryRequirements(d->dev, blk->buffer, &req);
+  int32_t type = bpvk_memory_type(d, req.memoryTypeBits, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
+  const VkMemoryPropertyFlags host = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+  void *map = NULL;
+  if (type >= 0 && (mp.memoryTypes[type].propertyFlags & host) == host &&
+      vkMapMemory(d->dev, blk->memory, 0, VK_WHOLE_SIZE, 0, &map) == VK_SUCCESS)
+    blk->map = map;
   if (!dedicated) {
     blk->cap = 16;
     blk->nfree = 1;
@@ -254,6 +264,13 @@ bp_status_t bpvk_copy_h2d(void *plugin_ctx, uint32_t device, void *dst, uint64_t
   bp_status_t s = check_range(d, a, dst_offset, size, "copy_h2d");
   if (s) return s;
   pthread_mutex_lock(&d->mu);
+  if (a->block->map && bpvk_queue_idle(d)) {
+    /* Host-visible memory and nothing queued that could touch the range:
+     * write it directly (the next submit makes it visible, ABI-14 order). */
+    memcpy(a->block->map + a->offset + dst_offset, src, size);
+    pthread_mutex_unlock(&d->mu);
+    return BP_STATUS_OK;
+  }
   for (uint64_t done = 0; done < size && !s;) {
     uint64_t n = size - done < BPVK_STAGING_SIZE ? size - done : BPVK_STAGING_SIZE;
     bpvk_batch_t *b;
@@ -278,6 +295,14 @@ bp_status_t bpvk_copy_d2h(void *plugin_ctx, uint32_t device, void *dst, const vo
   bp_status_t s = check_range(d, a, src_offset, size, "copy_d2h");
   if (s) return s;
   pthread_mutex_lock(&d->mu);
+  if (a->block->map) {
+    /* Host-visible memory: wait for the queue once, then read it. */
+    bpvk_wait_all(d);
+    if (d->pending) s = bpvk_fail(d->ctx, d->pending, "vulkan copy_d2h: %s", d->pending_msg);
+    else memcpy(dst, a->block->map + a->offset + src_offset, size);
+    pthread_mutex_unlock(&d->mu);
+    return s;
+  }
   for (uint64_t done = 0; done < size && !s;) {
     uint64_t n = size - done < BPVK_STAGING_SIZE ? size - done : BPVK_STAGING_SIZE;
     bpvk_batch_t *b;

@@ -196,6 +196,18 @@ void bpvk_wait_all(bpvk_device_t *d) {
   for (uint32_t i = 0; i < BPVK_NUM_BATCHES; ++i) batch_retire(d, &d->batches[i]);
 }
 
+bool bpvk_queue_idle(bpvk_device_t *d) {
+  for (uint32_t i = 0; i < BPVK_NUM_BATCHES; ++i) {
+    bpvk_batch_t *b = &d->batches[i];
+    if (b->recording) return false;
+    if (b->submitted) {
+      if (vkGetFenceStatus(d->dev, b->fence) != VK_SUCCESS) return false;
+      batch_retire(d, b);
+    }
+  }
+  return true;
+}
+
 void bpvk_barrier(bpvk_batch_t *b) {
   VkMemoryBarrier mb = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
                         .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT,
