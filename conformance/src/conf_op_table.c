@@ -176,6 +176,12 @@ static const conf_variant_t matmul_variants[] = {
      * the vectorised paths of GPU-style kernels */
     {.name = "aligned", .tiers = TIER_QF, .in = {S2(20, 40), S2(40, 68)}},
     {.name = "batched_aligned", .tiers = TIER_QF, .in = {S3(2, 130, 132), S3(2, 132, 72)}},
+    {.name = "aligned_transposed_a", .tiers = TIER_QF, .in = {S2(20, 40), S2(40, 68)},
+     .lay = {LAY_TRANSPOSED, LAY_CONTIG}},
+    {.name = "aligned_transposed_b", .tiers = TIER_QF, .in = {S2(20, 40), S2(40, 68)},
+     .lay = {LAY_CONTIG, LAY_TRANSPOSED}},
+    {.name = "aligned_transposed", .tiers = TIER_QF, .in = {S2(132, 40), S2(40, 68)},
+     .lay = {LAY_TRANSPOSED, LAY_TRANSPOSED}},
     {.name = "batched", .tiers = TIER_QF, .in = {S3(3, 4, 5), S3(3, 5, 6)}},
     {.name = "broadcast_batch", .tiers = TIER_QF, .in = {S4(2, 1, 4, 5), S3(3, 5, 6)}},
     {.name = "transposed_a", .tiers = TIER_QF, .in = {S2(7, 13), S2(13, 5)},

@@ -10,7 +10,9 @@
 // MM_TN / 4 vec4s of each of 4 b rows; MM_KS = 8: two of each a row and
 // 8 b rows per step, K a multiple of 8). Each accumulator is written once
 // per step (lavapipe blends every loop-carried write with the loop mask).
-// Accumulates with fma in f32.
+// MM_AT: a k-major (unit row stride, M a multiple of 4), read as vec4s of
+// 4 rows; MM_BT: b contiguous along k, read as vec4s of 4 k (both K in
+// steps of 4). Accumulates with fma in f32.
 // Parameter words: as matmul.comp.
 #include "common.glsl"
 #define DT_O 8
@@ -39,15 +41,26 @@ void main() {
     bo += c * P(16 + d);
     oo += c * P(22 + d);
   }
-  uint sam = P(29), sbk = P(32), som = P(35);
+  uint sam = P(29), sak = P(30), sbk = P(32), sbn = P(33), som = P(35);
   uint row0 = gl_WorkGroupID.y * uint(MM_TM);
   uint col0 = (gl_WorkGroupID.x * 8u + gl_LocalInvocationID.x) * uint(MM_TN);
-  // Rows past M read row M - 1 again and columns past N the last vec4
-  // (their results are not stored).
+  // Rows past M read row M - 1 again (MM_AT: the last 4 rows) and columns
+  // past N the last vec4 (MM_BT: column N - 1); their results are not stored.
+#ifdef MM_AT
+  int ar[MM_TM / 4];
+  for (int q = 0; q < MM_TM / 4; ++q) ar[q] = int((ao + min(row0 + uint(4 * q), M - 4u)) >> 2);
+  int astep = int(sak >> 2);
+#else
   int ar[MM_TM];
   for (int r = 0; r < MM_TM; ++r) ar[r] = int((ao + min(row0 + uint(r), M - 1u) * sam) >> 2);
+#endif
+#ifdef MM_BT
+  int bc[MM_TN];
+  for (int c = 0; c < MM_TN; ++c) bc[c] = int((bo + min(col0 + uint(c), N - 1u) * sbn) >> 2);
+#else
   int bc[NB];
   for (int j = 0; j < NB; ++j) bc[j] = int((bo + min(col0 + uint(4 * j), N - 4u)) >> 2);
+#endif
   int bstep = int(sbk >> 2);
   vec4 acc[MM_TM][NB];
   for (int r = 0; r < MM_TM; ++r)
@@ -59,10 +72,28 @@ void main() {
   for (uint k = 0u; k < K; k += uint(MM_KS)) {
     vec4 a[MM_TM][MM_KS / 4];
     vec4 b[MM_KS][NB];
+#ifdef MM_AT
+    // a k-major: one vec4 holds 4 rows at one k.
+    vec4 at[4][MM_TM / 4];
+    for (int kk = 0; kk < 4; ++kk)
+      for (int q = 0; q < MM_TM / 4; ++q) at[kk][q] = texelFetch(tA, ar[q] + (kq * 4 + kk) * astep);
+    for (int r = 0; r < MM_TM; ++r)
+      a[r][0] = vec4(at[0][r >> 2][r & 3], at[1][r >> 2][r & 3], at[2][r >> 2][r & 3], at[3][r >> 2][r & 3]);
+#else
     for (int r = 0; r < MM_TM; ++r)
       for (int h = 0; h < MM_KS / 4; ++h) a[r][h] = texelFetch(tA, ar[r] + kq + h);
+#endif
+#ifdef MM_BT
+    // b contiguous along k: one vec4 holds 4 k of one column.
+    vec4 bt[MM_TN];
+    for (int c = 0; c < MM_TN; ++c) bt[c] = texelFetch(tB, bc[c] + kq);
+    for (int kk = 0; kk < 4; ++kk)
+      for (int j = 0; j < NB; ++j)
+        b[kk][j] = vec4(bt[4 * j][kk], bt[4 * j + 1][kk], bt[4 * j + 2][kk], bt[4 * j + 3][kk]);
+#else
     for (int kk = 0; kk < MM_KS; ++kk)
       for (int j = 0; j < NB; ++j) b[kk][j] = texelFetch(tB, bc[j] + kb + kk * bstep);
+#endif
     for (int r = 0; r < MM_TM; ++r)
       for (int j = 0; j < NB; ++j) {
         vec4 s = acc[r][j];

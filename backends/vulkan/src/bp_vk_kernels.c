@@ -451,18 +451,25 @@ static bp_status_t rec_matmul(bpvk_device_t *d, const bp_kernel_call_t *call, in
   if (batch > 65535) return bpvk_fail(d->ctx, BP_STATUS_UNSUPPORTED, "vulkan matmul: more than 65535 batches");
   VkBuffer bufs[3] = {vt(o).buffer, kz ? vt(o).buffer : vt(a).buffer, kz ? vt(o).buffer : vt(b).buffer};
   /* CPU drivers (lavapipe): f32 through vec4 texel reads where the layout
-   * allows (unit inner strides; offsets, row strides, K and N in whole
-   * vec4s): 16 (8 for small M) x 64 output tiles. */
+   * allows: K and N in whole vec4s, unit output column stride, offsets and
+   * batch strides in whole vec4s; a row-major (unit k stride, row stride in
+   * vec4s) or k-major (unit row stride, k stride in vec4s, M in vec4s); b
+   * row-major (unit n stride) or contiguous along k (unit k stride, n
+   * stride in vec4s). 16 (8 for small M) x 64 output tiles. */
   uint64_t reach = d->props.limits.maxTexelBufferElements; /* R32 texels */
   bool cpu = d->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU && !d->ctx->matmul_tiled && !kz &&
              texel_reach(a, reach) && texel_reach(b, reach);
-  bool vec4 = !kz && N % 4 == 0 && K % 4 == 0 && w[MM_SAK] == 1 && w[MM_SBN] == 1 && w[MM_SON] == 1 &&
-              w[MM_SAM] % 4 == 0 && w[MM_SBK] % 4 == 0 && w[MM_AOFF] % 4 == 0 && w[MM_BOFF] % 4 == 0;
+  bool a_rows = w[MM_SAK] == 1 && w[MM_SAM] % 4 == 0, a_kmaj = w[MM_SAM] == 1 && w[MM_SAK] % 4 == 0 && M % 4 == 0;
+  bool b_rows = w[MM_SBN] == 1 && w[MM_SBK] % 4 == 0, b_kmaj = w[MM_SBK] == 1 && w[MM_SBN] % 4 == 0;
+  bool vec4 = N % 4 == 0 && K % 4 == 0 && w[MM_SON] == 1 && w[MM_AOFF] % 4 == 0 && w[MM_BOFF] % 4 == 0 &&
+              (a_rows || a_kmaj) && (b_rows || b_kmaj);
   for (uint32_t i = 0; i < bn; ++i) vec4 = vec4 && w[MM_BA + i] % 4 == 0 && w[MM_BB + i] % 4 == 0;
   if (cpu && vec4 && o->dtype == BP_DTYPE_F32) {
     uint32_t rows = M >= 128 ? 16 : 8;
-    char tname[32]; /* K in steps of 8 where it divides K, else 4 */
-    snprintf(tname, sizeof tname, "mmt%sx8%s_8", rows == 16 ? "16" : "8", K % 8 == 0 ? "k8" : "");
+    bool at = !a_rows, bt = !b_rows;
+    char tname[32]; /* K in steps of 8 where it divides K (row-major a and b), else 4 */
+    snprintf(tname, sizeof tname, "mmt%sx8%s%s%s_8", rows == 16 ? "16" : "8", !at && !bt && K % 8 == 0 ? "k8" : "",
+             at ? "at" : "", bt ? "bt" : "");
     int32_t tv = bpvk_variant_find(tname);
     if (bpvk_variant_usable(d, tv)) {
       VkBuffer tex[3] = {vt(a).buffer, vt(b).buffer, VK_NULL_HANDLE};
