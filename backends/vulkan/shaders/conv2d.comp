@@ -63,38 +63,38 @@ void main() {
   for (int m = 0; m < CONV_TM; ++m)
     for (int j = 0; j < CONV_TN; ++j) acc[m][j] = 0.0;
   uint kdim = cg * KH * KW;
-  // r = (ci, kh, kw), walked with counters (no divisions).
+  // r = (ci, kh, kw), walked with counters (no divisions), 4 terms per
+  // step so that each accumulator is written once per step (lavapipe
+  // blends every loop-carried write with the loop mask). Terms past kdim
+  // are zeros in both factors.
   uint ci = 0u, kh = 0u, kw = 0u;
-#ifdef CONV_WVEC4
   int wq = 0;
   for (uint r = 0u; r < kdim; r += 4u) {
-    vec4 a[CONV_TM];
-    for (int m = 0; m < CONV_TM; ++m) a[m] = texelFetch(tW, wrow[m] + wq);
-    wq += 1;
+    float a[CONV_TM][4];
+    float b[4][CONV_TN];
+#ifdef CONV_WVEC4
+    for (int m = 0; m < CONV_TM; ++m) {
+      vec4 v = texelFetch(tW, wrow[m] + wq);
+      a[m][0] = v.x;
+      a[m][1] = v.y;
+      a[m][2] = v.z;
+      a[m][3] = v.w;
+    }
+#endif
     for (int rr = 0; rr < 4; ++rr) {
-#else
-  for (uint r = 0u; r < kdim; ++r) {
-    float a[CONV_TM];
-    uint woff = ci * wsc + kh * wsh + kw * wsw;
-    for (int m = 0; m < CONV_TM; ++m) a[m] = texelFetch(tW, wrow[m] + int(woff)).x;
-    {
+      bool live = r + uint(rr) < kdim;
+#ifndef CONV_WVEC4
+      uint woff = ci * wsc + kh * wsh + kw * wsw;
+      for (int m = 0; m < CONV_TM; ++m) a[m][rr] = live ? texelFetch(tW, wrow[m] + int(woff)).x : 0.0;
 #endif
       uint xoff = xbase + ci * xsc;
       int dy = int(kh) * dh, dx = int(kw) * dw;
-      float b[CONV_TN];
       for (int j = 0; j < CONV_TN; ++j) {
         int ih = ih0[j] + dy, iw = iw0[j] + dx;
-        bool in_ = uint(ih) < H && uint(iw) < W;
+        bool in_ = live && uint(ih) < H && uint(iw) < W;
         int idx = int(xoff) + ih * int(xsh) + iw * int(xsw);
-        b[j] = in_ ? texelFetch(tX, idx).x : 0.0;
+        b[rr][j] = in_ ? texelFetch(tX, idx).x : 0.0;
       }
-      for (int m = 0; m < CONV_TM; ++m)
-        for (int j = 0; j < CONV_TN; ++j)
-#ifdef CONV_WVEC4
-          acc[m][j] = fma(a[m][rr], b[j], acc[m][j]);
-#else
-          acc[m][j] = fma(a[m], b[j], acc[m][j]);
-#endif
       kw += 1u;
       if (kw == KW) {
         kw = 0u;
@@ -105,6 +105,16 @@ void main() {
         }
       }
     }
+    wq += 1;
+    for (int m = 0; m < CONV_TM; ++m)
+      for (int j = 0; j < CONV_TN; ++j) {
+        float s = acc[m][j];
+        s = fma(a[m][0], b[0][j], s);
+        s = fma(a[m][1], b[1][j], s);
+        s = fma(a[m][2], b[2][j], s);
+        s = fma(a[m][3], b[3][j], s);
+        acc[m][j] = s;
+      }
   }
   bool has_bias = P(28) != 0u;
   uint obase = P(29) + n * P(30);
