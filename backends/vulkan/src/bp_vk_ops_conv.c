@@ -15,7 +15,7 @@ enum { CV_GROUPS, CV_COUTG, CV_CG, CV_H, CV_W, CV_KH, CV_KW, CV_OH, CV_OW, CV_OH
        CV_BS, CV_HAS_BIAS, CV_OOFF, CV_OSN, CV_OSC, CV_OSH, CV_OSW, CV_WORDS = 36 };
 
 /* Output channels x positions per work group: conv2d.comp, conv2d_rows.comp. */
-#define CONV_TM 8
+#define CONV_TM 16
 #define CONV_TN 64
 #define ROWS_TM 16
 #define ROWS_TN 64
