@@ -118,10 +118,17 @@ void bpvk_queue_destroy(bpvk_device_t *d) {
       if (d->modules[i]) vkDestroyShaderModule(d->dev, d->modules[i], NULL);
   free(d->modules);
   free(d->usable);
+  /* Emptied, not just freed: bpvk_memory_destroy runs after this and its
+   * bpvk_forget_buffer calls walk these lists. */
   free(d->dsets);
   free(d->tsets);
   for (uint32_t i = 0; i < d->nviews; ++i) vkDestroyBufferView(d->dev, d->views[i].view, NULL);
   free(d->views);
+  d->dsets = NULL;
+  d->tsets = NULL;
+  d->views = NULL;
+  d->ndsets = d->ntsets = d->nviews = 0;
+  d->cap_dsets = d->cap_tsets = d->cap_views = 0;
   if (d->desc_pool) vkDestroyDescriptorPool(d->dev, d->desc_pool, NULL);
   if (d->texel_pipeline_layout) vkDestroyPipelineLayout(d->dev, d->texel_pipeline_layout, NULL);
   if (d->texel_layout) vkDestroyDescriptorSetLayout(d->dev, d->texel_layout, NULL);
