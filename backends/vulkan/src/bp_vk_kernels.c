@@ -8,13 +8,24 @@
 
 #include "bp_vk.h"
 #include "bp_vk_convert.h"
+#include "bp_vk_kernel_util.h"
 
-typedef enum { K_FILL, K_COPY, K_BINARY, K_SUM, K_MATMUL, K_UNARY, K_PRED, K_CMP, K_UNIFORM, K_DROPOUT,
-               K_BERNOULLI } kind_t;
-typedef struct kernel_info { kind_t kind; uint32_t op; } kernel_info_t;
+/* The shader variant of each kind of kernel, by the naming of shaders/CMake. */
+static int32_t variant_fill(const bp_kernel_call_t *call, const bpvk_kernel_t *k);
+static int32_t variant_copy(const bp_kernel_call_t *call, const bpvk_kernel_t *k);
+static int32_t variant_out(const bp_kernel_call_t *call, const bpvk_kernel_t *k);
+static int32_t variant_in(const bp_kernel_call_t *call, const bpvk_kernel_t *k);
+static int32_t variant_bernoulli(const bp_kernel_call_t *call, const bpvk_kernel_t *k);
+static bool matmul_ok(const bp_kernel_call_t *call, const bpvk_kernel_t *k);
 
-static const kernel_info_t kFill = {K_FILL, 0}, kCopy = {K_COPY, 0}, kSum = {K_SUM, 0}, kMatmul = {K_MATMUL, 0},
-                           kUniform = {K_UNIFORM, 0}, kDropout = {K_DROPOUT, 0}, kBernoulli = {K_BERNOULLI, 0};
+/* `sub` of a kernel named after one dtype: the variant's name prefix. */
+enum { K_BINARY, K_SUM, K_MATMUL, K_UNARY, K_PRED, K_CMP, K_UNIFORM, K_DROPOUT };
+static const char *const kPrefix[] = {"binary", "sum", "mm", "unary", "pred", "cmp", "uniform", "dropout"};
+
+static const bpvk_kernel_t kFill = {variant_fill, NULL, 0, 0}, kCopy = {variant_copy, NULL, 0, 0},
+                           kSum = {variant_out, NULL, 0, K_SUM}, kMatmul = {variant_out, matmul_ok, 0, K_MATMUL},
+                           kUniform = {variant_out, NULL, 0, K_UNIFORM}, kDropout = {variant_out, NULL, 0, K_DROPOUT},
+                           kBernoulli = {variant_bernoulli, NULL, 0, 0};
 
 /* Ops of the shaders with an OP specialization constant, in its order. */
 static const char *const kUnaryOps[] = {"neg", "abs", "sign", "exp", "log", "log1p", "expm1", "sqrt", "rsqrt",
@@ -28,197 +39,91 @@ static const char *const kBinaryOps[] = {"add", "sub", "mul", "div", "remainder"
 enum { BI_ADD, BI_SUB, BI_MUL, BI_DIV, BI_REM, BI_POW, BI_MAX, BI_MIN, BI_ATAN2, BI_AND, BI_OR, BI_XOR, BI_COUNT };
 static const char *const kCmpOps[] = {"eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or",
                                       "logical_xor"};
-#define INFO_ROW(kind) {{kind, 0}, {kind, 1}, {kind, 2}, {kind, 3}, {kind, 4}, {kind, 5}, {kind, 6}, {kind, 7}, \
-                        {kind, 8}, {kind, 9}, {kind, 10}, {kind, 11}, {kind, 12}, {kind, 13}, {kind, 14},          \
-                        {kind, 15}, {kind, 16}, {kind, 17}, {kind, 18}, {kind, 19}, {kind, 20}, {kind, 21},        \
-                        {kind, 22}, {kind, 23}, {kind, 24}, {kind, 25}}
-static const kernel_info_t kUnary[UN_COUNT] = INFO_ROW(K_UNARY);
-static const kernel_info_t kPred[UN_COUNT] = INFO_ROW(K_PRED);
-static const kernel_info_t kBinary[UN_COUNT] = INFO_ROW(K_BINARY);
-static const kernel_info_t kCmp[UN_COUNT] = INFO_ROW(K_CMP);
+#define K(i) {V, NULL, i, KIND}
+#define INFO_ROW {K(0), K(1), K(2), K(3), K(4), K(5), K(6), K(7), K(8), K(9), K(10), K(11), K(12), K(13), K(14), \
+                  K(15), K(16), K(17), K(18), K(19), K(20), K(21), K(22), K(23), K(24), K(25)}
+#define V variant_out
+#define KIND K_UNARY
+static const bpvk_kernel_t kUnary[UN_COUNT] = INFO_ROW;
+#undef KIND
+#define KIND K_BINARY
+static const bpvk_kernel_t kBinary[UN_COUNT] = INFO_ROW;
+#undef V
+#undef KIND
+#define V variant_in
+#define KIND K_PRED
+static const bpvk_kernel_t kPred[UN_COUNT] = INFO_ROW;
+#undef KIND
+#define KIND K_CMP
+static const bpvk_kernel_t kCmp[UN_COUNT] = INFO_ROW;
+#undef V
+#undef KIND
 #undef INFO_ROW
+#undef K
 
-/* Same-size raw types used to move bytes unchanged: u8, bf16 (u16), i32, i64. */
-static bp_dtype_t raw_dtype(bp_dtype_t dt) {
-  switch (bp_abi_dtype_size(dt)) {
-    case 1: return BP_DTYPE_U8;
-    case 2: return BP_DTYPE_BF16;
-    case 4: return BP_DTYPE_I32;
-    default: return BP_DTYPE_I64;
-  }
-}
-
-/* The shader variant a call needs, by the naming of shaders/CMake. */
-static int32_t variant_of(const bp_kernel_call_t *call, const kernel_info_t *k) {
+static int32_t variant_fill(const bp_kernel_call_t *call, const bpvk_kernel_t *k) {
+  (void)k;
   char name[32];
-  const bp_tensor_desc_t *o = call->outputs[0];
-  switch (k->kind) {
-    case K_FILL: snprintf(name, sizeof name, "fill_%u", raw_dtype(o->dtype)); break;
-    case K_COPY: {
-      bp_dtype_t s = call->inputs[0]->dtype, d = o->dtype;
-      if (s == d) s = d = raw_dtype(d);
-      snprintf(name, sizeof name, "copy_%u_%u", s, d);
-      break;
-    }
-    case K_BINARY: snprintf(name, sizeof name, "binary_%u", o->dtype); break;
-    case K_SUM: snprintf(name, sizeof name, "sum_%u", o->dtype); break;
-    case K_MATMUL: snprintf(name, sizeof name, "mm_%u", o->dtype); break;
-    case K_UNARY: snprintf(name, sizeof name, "unary_%u", o->dtype); break;
-    case K_PRED: snprintf(name, sizeof name, "pred_%u", call->inputs[0]->dtype); break;
-    case K_CMP: snprintf(name, sizeof name, "cmp_%u", call->inputs[0]->dtype); break;
-    case K_UNIFORM: snprintf(name, sizeof name, "uniform_%u", o->dtype); break;
-    case K_DROPOUT: snprintf(name, sizeof name, "dropout_%u", o->dtype); break;
-    case K_BERNOULLI: snprintf(name, sizeof name, "bern_%u_%u", call->inputs[0]->dtype, raw_dtype(o->dtype)); break;
-  }
+  snprintf(name, sizeof name, "fill_%u", bpvk_raw_dtype(call->outputs[0]->dtype));
   return bpvk_variant_find(name);
 }
 
-static int64_t numel_of(const bp_tensor_desc_t *t) {
-  int64_t n = 1;
-  for (int32_t i = 0; i < t->ndim; ++i) n *= t->shape[i];
-  return n;
+static int32_t variant_copy(const bp_kernel_call_t *call, const bpvk_kernel_t *k) {
+  (void)k;
+  char name[32];
+  bp_dtype_t s = call->inputs[0]->dtype, d = call->outputs[0]->dtype;
+  if (s == d) s = d = bpvk_raw_dtype(d);
+  snprintf(name, sizeof name, "copy_%u_%u", s, d);
+  return bpvk_variant_find(name);
 }
 
-/* A tensor as a shader sees it: the block buffer and the element offset. */
-typedef struct vtensor { VkBuffer buffer; uint32_t offset; } vtensor_t;
-
-/* False when the shaders cannot address this tensor with 32-bit element
- * indices from the start of its block. */
-static bool tensor_ok(const bp_tensor_desc_t *t) {
-  size_t es = bp_abi_dtype_size(t->dtype);
-  if (es == 0 || t->ndim > BPVK_MAX_DIMS) return false;
-  if (numel_of(t) == 0) return true;
-  const bpvk_alloc_t *a = t->data;
-  if (a == NULL || (a->offset + t->byte_offset) % es) return false;
-  uint64_t last = (a->offset + t->byte_offset) / es;
-  for (int32_t i = 0; i < t->ndim; ++i) last += (uint64_t)(t->shape[i] - 1) * (uint64_t)t->strides[i];
-  return last < 0x7fffffffu;
+/* "<prefix>_<output dtype>" */
+static int32_t variant_out(const bp_kernel_call_t *call, const bpvk_kernel_t *k) {
+  char name[32];
+  snprintf(name, sizeof name, "%s_%u", kPrefix[k->sub], call->outputs[0]->dtype);
+  return bpvk_variant_find(name);
 }
 
-static vtensor_t vt(const bp_tensor_desc_t *t) {
-  const bpvk_alloc_t *a = t->data;
-  return (vtensor_t){a->block->buffer, (uint32_t)((a->offset + t->byte_offset) / bp_abi_dtype_size(t->dtype))};
+/* "<prefix>_<first input dtype>" */
+static int32_t variant_in(const bp_kernel_call_t *call, const bpvk_kernel_t *k) {
+  char name[32];
+  snprintf(name, sizeof name, "%s_%u", kPrefix[k->sub], call->inputs[0]->dtype);
+  return bpvk_variant_find(name);
 }
 
-static bool vk_supports(const bp_kernel_call_t *call) {
-  const kernel_info_t *k = call->kernel_data;
-  bpvk_ctx_t *ctx = call->plugin_ctx;
-  if (call->device_index >= ctx->ndevices || call->num_outputs < 1) return false;
-  bpvk_device_t *d = &ctx->devices[call->device_index];
-  if (!bpvk_variant_usable(d, variant_of(call, k))) return false;
-  for (uint32_t i = 0; i < call->num_inputs; ++i)
-    if (!tensor_ok(call->inputs[i])) return false;
-  for (uint32_t i = 0; i < call->num_outputs; ++i)
-    if (!tensor_ok(call->outputs[i])) return false;
-  if (k->kind == K_MATMUL && call->outputs[0]->ndim - 2 > 6) return false;
-  return true;
+static int32_t variant_bernoulli(const bp_kernel_call_t *call, const bpvk_kernel_t *k) {
+  (void)k;
+  char name[32];
+  snprintf(name, sizeof name, "bern_%u_%u", call->inputs[0]->dtype, bpvk_raw_dtype(call->outputs[0]->dtype));
+  return bpvk_variant_find(name);
 }
 
-/* ---- elementwise: dims merged (ref_iter.h's rule) into parameter words ---- */
-
-/* Words: shaders/elementwise.glsl; the last one is the check word. */
-enum { EW_NUMEL = 0, EW_NDIM = 1, EW_SHAPE = 2, EW_OP0 = 10, EW_OPSTRIDE = 9, EW_EXTRA = 40, EW_NEXTRA = 23,
-       EW_WORDS = 64 };
-
-static void ew_params(uint32_t *w, const bp_tensor_desc_t *const *ops, int nops) {
-  memset(w, 0, EW_WORDS * 4);
-  const bp_tensor_desc_t *o = ops[0];
-  int64_t shape[BPVK_MAX_DIMS], stride[BPVK_MAX_DIMS][3];
-  int n = 0;
-  for (int32_t dd = 0; dd < o->ndim; ++dd) {
-    if (o->shape[dd] == 1) continue;
-    bool merge = n > 0;
-    for (int k = 0; k < nops && merge; ++k) merge = stride[n - 1][k] == ops[k]->strides[dd] * o->shape[dd];
-    if (merge) {
-      shape[n - 1] *= o->shape[dd];
-      for (int k = 0; k < nops; ++k) stride[n - 1][k] = ops[k]->strides[dd];
-    } else {
-      shape[n] = o->shape[dd];
-      for (int k = 0; k < nops; ++k) stride[n][k] = ops[k]->strides[dd];
-      ++n;
-    }
-  }
-  if (n == 0) {
-    shape[0] = 1;
-    for (int k = 0; k < nops; ++k) stride[0][k] = 0;
-    n = 1;
-  }
-  w[EW_NUMEL] = (uint32_t)numel_of(o);
-  w[EW_NDIM] = (uint32_t)n;
-  for (int i = 0; i < n; ++i) {
-    w[EW_SHAPE + i] = (uint32_t)shape[i];
-    for (int k = 0; k < nops; ++k) w[EW_OP0 + EW_OPSTRIDE * k + 1 + i] = (uint32_t)stride[i][k];
-  }
-  for (int k = 0; k < nops; ++k) w[EW_OP0 + EW_OPSTRIDE * k] = vt(ops[k]).offset;
+static bool matmul_ok(const bp_kernel_call_t *call, const bpvk_kernel_t *k) {
+  (void)k;
+  return call->outputs[0]->ndim - 2 <= 6;
 }
 
-static void grid_1d(uint64_t items, uint32_t per_group, uint32_t *gx, uint32_t *gy) {
-  uint64_t groups = (items + per_group - 1) / per_group;
-  if (groups == 0) groups = 1;
-  *gx = groups < 65535 ? (uint32_t)groups : 65535u;
-  *gy = (uint32_t)((groups + *gx - 1) / *gx);
-}
-
-/* Common entry: checks, then the device locked around `record`. */
-static bp_status_t run(const bp_kernel_call_t *call, bp_status_t (*record)(bpvk_device_t *, const bp_kernel_call_t *,
-                                                                           int32_t)) {
-  bpvk_ctx_t *ctx = call->plugin_ctx;
-  if (!vk_supports(call))
-    return bpvk_fail(ctx, BP_STATUS_UNSUPPORTED, "vulkan %s: this call is not supported on vulkan:%u", call->op_name,
-                     call->device_index);
-  for (uint32_t i = 0; i < call->num_outputs; ++i)
-    if (numel_of(call->outputs[i]) == 0 && call->kernel_data != &kSum) return BP_STATUS_OK;
-  if (numel_of(call->outputs[0]) == 0) return BP_STATUS_OK;
-  bpvk_device_t *d = &ctx->devices[call->device_index];
-  const kernel_info_t *k = call->kernel_data;
-  int32_t variant = variant_of(call, k);
-  pthread_mutex_lock(&d->mu);
-  bp_status_t s = record(d, call, variant);
-  pthread_mutex_unlock(&d->mu);
-  return s;
-}
+/* Short local names of the shared helpers (the code below predates them). */
+#define numel_of bpvk_numel
+#define vt bpvk_vt
+#define grid_1d bpvk_grid_1d
+#define put_f32 bpvk_put_f32
+#define put_f64 bpvk_put_f64
+#define put_u64 bpvk_put_u64
+#define attr_f bpvk_attr_f
+#define attr_i bpvk_attr_i
+#define attr_b bpvk_attr_b
+#define run bpvk_kernel_run
+#define EW_NEXTRA BPVK_EW_NEXTRA
 
 static bp_status_t rec_ew_checked(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant,
                                   uint32_t spec, const uint32_t extra[EW_NEXTRA], const char *check) {
-  const bp_tensor_desc_t *ops[3] = {call->outputs[0], NULL, NULL};
-  int nops = 1;
-  for (uint32_t i = 0; i < call->num_inputs && i < 2; ++i) ops[nops++] = call->inputs[i];
-  uint32_t w[EW_WORDS];
-  ew_params(w, ops, nops);
-  if (extra) memcpy(w + EW_EXTRA, extra, EW_NEXTRA * 4);
-  VkBuffer bufs[3] = {VK_NULL_HANDLE, VK_NULL_HANDLE, VK_NULL_HANDLE};
-  for (int k = 0; k < nops; ++k) bufs[k] = vt(ops[k]).buffer;
-  uint32_t gx, gy;
-  grid_1d(w[EW_NUMEL], 256, &gx, &gy);
-  if (w[EW_NDIM] == 1) spec |= BPVK_SPEC_ONE_DIM; /* no dims loop in the shader */
-  return bpvk_dispatch_checked(d, variant, spec, bufs, w, EW_WORDS, gx, gy, 1, check);
+  return bpvk_record_ew(d, call, variant, spec, extra, check);
 }
 
 static bp_status_t rec_ew(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant, uint32_t spec,
                           const uint32_t extra[EW_NEXTRA]) {
-  return rec_ew_checked(d, call, variant, spec, extra, NULL);
-}
-
-static void put_f32(uint32_t *w, double v) {
-  float f = (float)v;
-  memcpy(w, &f, 4);
-}
-static void put_f64(uint32_t *w, double v) { memcpy(w, &v, 8); }
-static void put_u64(uint32_t *w, uint64_t v) {
-  w[0] = (uint32_t)v;
-  w[1] = (uint32_t)(v >> 32);
-}
-static double attr_f(const bp_kernel_call_t *call, const char *name, double def) {
-  const bp_attr_t *a = bp_abi_find_attr(call, name);
-  return a && a->type == BP_ATTR_FLOAT ? a->value.f : def;
-}
-static int64_t attr_i(const bp_kernel_call_t *call, const char *name, int64_t def) {
-  const bp_attr_t *a = bp_abi_find_attr(call, name);
-  return a && a->type == BP_ATTR_INT ? a->value.i : def;
-}
-static bool attr_b(const bp_kernel_call_t *call, const char *name, bool def) {
-  const bp_attr_t *a = bp_abi_find_attr(call, name);
-  return a && a->type == BP_ATTR_BOOL ? a->value.b : def;
+  return bpvk_record_ew(d, call, variant, spec, extra, NULL);
 }
 
 /* ---- unary ops: the attributes as reference/src/ref_unary.c reads them ---- */
@@ -236,7 +141,7 @@ static int64_t wrap_bound(double v, bp_dtype_t dt) {
 }
 
 static bp_status_t rec_unary(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
-  const kernel_info_t *k = call->kernel_data;
+  const bpvk_kernel_t *k = call->kernel_data;
   uint32_t e[EW_NEXTRA];
   memset(e, 0, sizeof e);
   double a = 0, b = 0, mn = 0, mx = 0;
@@ -284,7 +189,7 @@ static bp_status_t rec_unary(bpvk_device_t *d, const bp_kernel_call_t *call, int
 }
 
 static bp_status_t rec_spec(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
-  const kernel_info_t *k = call->kernel_data;
+  const bpvk_kernel_t *k = call->kernel_data;
   return rec_ew(d, call, variant, k->op, NULL);
 }
 
@@ -344,7 +249,7 @@ static bp_status_t rec_copy(bpvk_device_t *d, const bp_kernel_call_t *call, int3
 }
 
 static bp_status_t rec_binary(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
-  const kernel_info_t *k = call->kernel_data;
+  const bpvk_kernel_t *k = call->kernel_data;
   double alpha = attr_f(call, "alpha", 1.0);
   uint32_t extra[EW_NEXTRA];
   memset(extra, 0, sizeof extra);
@@ -516,7 +421,7 @@ uint32_t bpvk_device_dtype_mask(bpvk_device_t *d) {
   uint32_t mask = 0;
   for (bp_dtype_t dt = BP_DTYPE_BOOL; dt <= BP_DTYPE_F64; ++dt) {
     char name[32];
-    snprintf(name, sizeof name, "copy_%u_%u", raw_dtype(dt), raw_dtype(dt));
+    snprintf(name, sizeof name, "copy_%u_%u", bpvk_raw_dtype(dt), bpvk_raw_dtype(dt));
     bool ok = bpvk_variant_usable(d, bpvk_variant_find(name));
     /* A dtype the device cannot compute with is not stored either: f16 and
      * f64 need their arithmetic shaders too. */
@@ -525,26 +430,6 @@ uint32_t bpvk_device_dtype_mask(bpvk_device_t *d) {
     if (ok) mask |= BP_DTYPE_BIT(dt);
   }
   return mask;
-}
-
-/* True when some device can run the shader variant `name` and store every
- * dtype of the signature. */
-static bool any_device(bpvk_ctx_t *ctx, const char *name, const bp_dtype_t *sig, uint32_t n) {
-  int32_t v = bpvk_variant_find(name);
-  for (uint32_t i = 0; i < ctx->ndevices; ++i) {
-    bool ok = bpvk_variant_usable(&ctx->devices[i], v);
-    for (uint32_t k = 0; k < n && ok; ++k) ok = (ctx->devices[i].dtype_mask & BP_DTYPE_BIT(sig[k])) != 0;
-    if (ok) return true;
-  }
-  return false;
-}
-
-static bp_status_t reg(bpvk_ctx_t *ctx, const char *op, const char *variant, const bp_dtype_t *sig, uint32_t n,
-                       bp_kernel_fn_t fn, const kernel_info_t *info) {
-  if (!any_device(ctx, variant, sig, n)) return BP_STATUS_OK;
-  bp_kernel_reg_t r = {.struct_size = sizeof r, .num_dtypes = n, .op_name = op, .dtypes = sig, .fn = fn,
-                       .supports = vk_supports, .kernel_data = (void *)info};
-  return ctx->host->register_kernel(ctx->host->host_ctx, &r);
 }
 
 /* Which unary ops a dtype gets: float functions only for floats (f64 only
@@ -578,38 +463,40 @@ bp_status_t bpvk_kernels_register(bpvk_ctx_t *ctx) {
     bp_dtype_t one[1] = {a}, three[3] = {a, a, a}, two_same[2] = {a, a}, to_bool[2] = {a, BP_DTYPE_BOOL},
                cmp[3] = {a, a, BP_DTYPE_BOOL};
     bool is_float = a >= BP_DTYPE_F16;
-    snprintf(name, sizeof name, "fill_%u", raw_dtype(a));
-    s = reg(ctx, "fill", name, one, 1, k_fill, &kFill);
+    snprintf(name, sizeof name, "fill_%u", bpvk_raw_dtype(a));
+    s = bpvk_kernel_reg(ctx, "fill", name, one, 1, k_fill, &kFill);
     for (bp_dtype_t b = BP_DTYPE_BOOL; b <= BP_DTYPE_F64 && !s; ++b) {
       bp_dtype_t two[2] = {a, b};
-      if (a == b) snprintf(name, sizeof name, "copy_%u_%u", raw_dtype(a), raw_dtype(a));
+      if (a == b) snprintf(name, sizeof name, "copy_%u_%u", bpvk_raw_dtype(a), bpvk_raw_dtype(a));
       else snprintf(name, sizeof name, "copy_%u_%u", a, b);
-      s = reg(ctx, "copy", name, two, 2, k_copy, &kCopy);
+      s = bpvk_kernel_reg(ctx, "copy", name, two, 2, k_copy, &kCopy);
     }
     snprintf(name, sizeof name, "binary_%u", a);
     for (uint32_t op = 0; op < BI_COUNT && !s; ++op)
-      if (binary_has(op, a)) s = reg(ctx, kBinaryOps[op], name, three, 3, k_binary, &kBinary[op]);
+      if (binary_has(op, a)) s = bpvk_kernel_reg(ctx, kBinaryOps[op], name, three, 3, k_binary, &kBinary[op]);
     snprintf(name, sizeof name, "unary_%u", a);
     for (uint32_t op = 0; op < UN_COUNT && !s; ++op)
-      if (unary_has(op, a)) s = reg(ctx, kUnaryOps[op], name, two_same, 2, k_unary, &kUnary[op]);
+      if (unary_has(op, a)) s = bpvk_kernel_reg(ctx, kUnaryOps[op], name, two_same, 2, k_unary, &kUnary[op]);
     snprintf(name, sizeof name, "pred_%u", a);
-    for (uint32_t op = 0; op < 3 && !s; ++op) s = reg(ctx, kPredOps[op], name, to_bool, 2, k_spec, &kPred[op]);
+    for (uint32_t op = 0; op < 3 && !s; ++op)
+      s = bpvk_kernel_reg(ctx, kPredOps[op], name, to_bool, 2, k_spec, &kPred[op]);
     snprintf(name, sizeof name, "cmp_%u", a);
-    for (uint32_t op = 0; op < 9 && !s; ++op) s = reg(ctx, kCmpOps[op], name, cmp, 3, k_spec, &kCmp[op]);
+    for (uint32_t op = 0; op < 9 && !s; ++op)
+      s = bpvk_kernel_reg(ctx, kCmpOps[op], name, cmp, 3, k_spec, &kCmp[op]);
     snprintf(name, sizeof name, "sum_%u", a);
-    if (!s && (is_float || a == BP_DTYPE_I64)) s = reg(ctx, "sum", name, two_same, 2, k_sum, &kSum);
+    if (!s && (is_float || a == BP_DTYPE_I64)) s = bpvk_kernel_reg(ctx, "sum", name, two_same, 2, k_sum, &kSum);
     snprintf(name, sizeof name, "mm_%u", a);
-    if (!s && a != BP_DTYPE_BOOL) s = reg(ctx, "matmul", name, three, 3, k_matmul, &kMatmul);
+    if (!s && a != BP_DTYPE_BOOL) s = bpvk_kernel_reg(ctx, "matmul", name, three, 3, k_matmul, &kMatmul);
     if (is_float && !s) {
       snprintf(name, sizeof name, "uniform_%u", a);
-      s = reg(ctx, "uniform", name, one, 1, k_uniform, &kUniform);
+      s = bpvk_kernel_reg(ctx, "uniform", name, one, 1, k_uniform, &kUniform);
       snprintf(name, sizeof name, "dropout_%u", a);
-      if (!s) s = reg(ctx, "dropout", name, two_same, 2, k_dropout, &kDropout);
+      if (!s) s = bpvk_kernel_reg(ctx, "dropout", name, two_same, 2, k_dropout, &kDropout);
     }
     for (bp_dtype_t p = BP_DTYPE_F32; p <= BP_DTYPE_F64 && !s; ++p) {
       bp_dtype_t sig[2] = {p, a};
-      snprintf(name, sizeof name, "bern_%u_%u", p, raw_dtype(a));
-      s = reg(ctx, "bernoulli", name, sig, 2, k_bernoulli, &kBernoulli);
+      snprintf(name, sizeof name, "bern_%u_%u", p, bpvk_raw_dtype(a));
+      s = bpvk_kernel_reg(ctx, "bernoulli", name, sig, 2, k_bernoulli, &kBernoulli);
     }
   }
   if (!s) s = bpvk_conv_register(ctx);

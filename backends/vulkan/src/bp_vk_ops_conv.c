@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bp_vk.h"
+#include "bp_vk_kernel_util.h"
 
 /* Parameter words of conv2d.comp. */
 enum { CV_GROUPS, CV_COUTG, CV_CG, CV_H, CV_W, CV_KH, CV_KW, CV_OH, CV_OW, CV_OHW, CV_SH, CV_SW, CV_PH, CV_PW,
@@ -20,17 +21,11 @@ enum { CV_GROUPS, CV_COUTG, CV_CG, CV_H, CV_W, CV_KH, CV_KW, CV_OH, CV_OW, CV_OH
 #define ROWS_TM 16
 #define ROWS_TN 64
 
-static int64_t numel(const bp_tensor_desc_t *t) {
-  int64_t n = 1;
-  for (int32_t i = 0; i < t->ndim; ++i) n *= t->shape[i];
-  return n;
-}
-
 /* Element offset of t in its block, or false when the shader cannot reach
  * every element with a 31-bit texel index. */
 static bool elem_offset(const bp_tensor_desc_t *t, uint32_t *out) {
   if (t->ndim > BPVK_MAX_DIMS || t->dtype != BP_DTYPE_F32) return false;
-  if (numel(t) == 0) {
+  if (bpvk_numel(t) == 0) {
     *out = 0;
     return true;
   }
@@ -47,7 +42,7 @@ static bool elem_offset(const bp_tensor_desc_t *t, uint32_t *out) {
 
 /* True when t's last element lies within the first `limit` of its block. */
 static bool texel_reach(const bp_tensor_desc_t *t, uint64_t limit) {
-  if (numel(t) == 0) return true;
+  if (bpvk_numel(t) == 0) return true;
   const bpvk_alloc_t *a = t->data;
   uint64_t last = (a->offset + t->byte_offset) / 4;
   for (int32_t i = 0; i < t->ndim; ++i) last += (uint64_t)(t->shape[i] - 1) * (uint64_t)t->strides[i];
@@ -60,24 +55,15 @@ static int64_t attr_at(const bp_kernel_call_t *call, const char *name, int i, in
   if (!a || a->type != BP_ATTR_INTS || a->count == 0) return def;
   return a->value.ints[a->count == 2 ? i : 0];
 }
-static int64_t attr_int(const bp_kernel_call_t *call, const char *name, int64_t def) {
-  const bp_attr_t *a = bp_abi_find_attr(call, name);
-  return a && a->type == BP_ATTR_INT ? a->value.i : def;
-}
-static bool attr_bool(const bp_kernel_call_t *call, const char *name, bool def) {
-  const bp_attr_t *a = bp_abi_find_attr(call, name);
-  return a && a->type == BP_ATTR_BOOL ? a->value.b : def;
-}
-
 /* The parameter words of a call, and whether the weight reads as vec4 rows;
  * false when the call is not one this kernel does. */
 static bool conv_plan(const bp_kernel_call_t *call, uint64_t limit, uint32_t w[CV_WORDS], bool *wvec4) {
   if (call->num_inputs != 3 || call->num_outputs != 1) return false;
   const bp_tensor_desc_t *x = call->inputs[0], *wt = call->inputs[1], *b = call->inputs[2], *o = call->outputs[0];
-  bool batched = x->ndim == 4, has_bias = attr_bool(call, "has_bias", true);
+  bool batched = x->ndim == 4, has_bias = bpvk_attr_b(call, "has_bias", true);
   if ((x->ndim != 3 && x->ndim != 4) || o->ndim != x->ndim || wt->ndim != 4) return false;
   int d = batched ? 1 : 0;
-  int64_t nimg = batched ? x->shape[0] : 1, groups = attr_int(call, "groups", 1);
+  int64_t nimg = batched ? x->shape[0] : 1, groups = bpvk_attr_i(call, "groups", 1);
   int64_t cout = wt->shape[0], cg = wt->shape[1], kh = wt->shape[2], kw = wt->shape[3];
   int64_t oh = o->shape[d + 1], ow = o->shape[d + 2];
   if (groups < 1 || cout % groups || x->shape[d] != cg * groups || o->shape[d] != cout) return false;
@@ -88,7 +74,7 @@ static bool conv_plan(const bp_kernel_call_t *call, uint64_t limit, uint32_t w[C
   /* x, the weight and the bias are read through texel views of at most
    * maxTexelBufferElements texels (R32: elements). */
   if (!texel_reach(x, limit) || !texel_reach(wt, limit) || (has_bias && !texel_reach(b, limit))) return false;
-  bool same = attr_bool(call, "padding_same", false);
+  bool same = bpvk_attr_b(call, "padding_same", false);
   memset(w, 0, CV_WORDS * 4);
   for (int i = 0; i < 2; ++i) {
     int64_t s = attr_at(call, "stride", i, 1), dl = attr_at(call, "dilation", i, 1);
@@ -205,14 +191,14 @@ static bp_status_t conv_kernel(const bp_kernel_call_t *call) {
     return bpvk_fail(ctx, BP_STATUS_UNSUPPORTED, "vulkan conv2d: this call is not supported on vulkan:%u",
                      call->device_index);
   const bp_tensor_desc_t *x = call->inputs[0], *wt = call->inputs[1], *b = call->inputs[2], *o = call->outputs[0];
-  if (numel(o) == 0) return BP_STATUS_OK;
+  if (bpvk_numel(o) == 0) return BP_STATUS_OK;
   bpvk_device_t *d = &ctx->devices[call->device_index];
   uint32_t w[CV_WORDS];
   bool wvec4;
   conv_plan(call, d->props.limits.maxTexelBufferElements, w, &wvec4);
   VkBuffer ob = ((const bpvk_alloc_t *)o->data)->block->buffer;
   /* No terms (no input channels): x and the weight are not read. */
-  bool terms = numel(x) > 0 && numel(wt) > 0;
+  bool terms = bpvk_numel(x) > 0 && bpvk_numel(wt) > 0;
   VkBuffer xb = terms ? ((const bpvk_alloc_t *)x->data)->block->buffer : ob;
   VkBuffer wb = terms ? ((const bpvk_alloc_t *)wt->data)->block->buffer : ob;
   VkBuffer bb = w[CV_HAS_BIAS] ? ((const bpvk_alloc_t *)b->data)->block->buffer : ob;

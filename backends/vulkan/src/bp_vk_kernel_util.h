@@ -1,0 +1,82 @@
+/*
+ * bp_vk_kernel_util.h - what the host side of every kernel file shares:
+ * the kernel descriptor a registration carries, the checks made before a
+ * call (bpvk_kernel_supports), the common entry that locks the device
+ * around a record function (bpvk_kernel_run), elementwise parameter words
+ * with dims merged, grids, attributes and parameter-word packing, and the
+ * registration helper. Op files (bp_vk_kernels.c, bp_vk_ops_*.c) each have
+ * a registrar called from bpvk_kernels_register.
+ */
+#ifndef BACKPLANE_BACKENDS_VULKAN_BP_VK_KERNEL_UTIL_H_
+#define BACKPLANE_BACKENDS_VULKAN_BP_VK_KERNEL_UTIL_H_
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bp_vk.h"
+
+/* What a registration's kernel_data points at (static storage). */
+typedef struct bpvk_kernel bpvk_kernel_t;
+struct bpvk_kernel {
+  /* The shader variant a call needs (bpvk_variant_find), or -1. */
+  int32_t (*variant)(const bp_kernel_call_t *call, const bpvk_kernel_t *k);
+  /* Further conditions of the op (NULL: none); false declines the call. */
+  bool (*extra_ok)(const bp_kernel_call_t *call, const bpvk_kernel_t *k);
+  uint32_t op;  /* the op's number in its shader (a specialization constant) */
+  uint32_t sub; /* free for the op file */
+};
+
+/* Records a call's work on a device whose mutex is held. */
+typedef bp_status_t (*bpvk_record_fn)(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant);
+
+/* A tensor as a shader sees it: the block buffer and the element offset. */
+typedef struct bpvk_vtensor { VkBuffer buffer; uint32_t offset; } bpvk_vtensor_t;
+
+int64_t bpvk_numel(const bp_tensor_desc_t *t);
+/* False when the shaders cannot address this tensor with 32-bit element
+ * indices from the start of its block. */
+bool bpvk_tensor_ok(const bp_tensor_desc_t *t);
+bpvk_vtensor_t bpvk_vt(const bp_tensor_desc_t *t);
+/* Same-size raw types used to move bytes unchanged: u8, bf16 (u16), i32, i64. */
+bp_dtype_t bpvk_raw_dtype(bp_dtype_t dt);
+
+/* The supports() of every registration: device, shader variant usable,
+ * every tensor addressable, the kernel's extra_ok. */
+bool bpvk_kernel_supports(const bp_kernel_call_t *call);
+/* Common entry: the checks (UNSUPPORTED when they fail), nothing to do when
+ * an output is empty, else `record` with the device locked. */
+bp_status_t bpvk_kernel_run(const bp_kernel_call_t *call, bpvk_record_fn record);
+
+/* Registers (op, signature) when some device can run shader variant
+ * `variant` and store every dtype of the signature; else nothing. */
+bp_status_t bpvk_kernel_reg(bpvk_ctx_t *ctx, const char *op, const char *variant, const bp_dtype_t *sig, uint32_t n,
+                            bp_kernel_fn_t fn, const bpvk_kernel_t *k);
+
+/* ---- elementwise parameter words: shaders/elementwise.glsl ---- */
+/* Words: numel, ndim, shape[8], then per operand (out, a, b) its element
+ * offset and 8 strides; extra words from BPVK_EW_EXTRA; the last one is the
+ * check word. */
+enum { BPVK_EW_NUMEL = 0, BPVK_EW_NDIM = 1, BPVK_EW_SHAPE = 2, BPVK_EW_OP0 = 10, BPVK_EW_OPSTRIDE = 9,
+       BPVK_EW_EXTRA = 40, BPVK_EW_NEXTRA = 23, BPVK_EW_WORDS = 64 };
+/* Fills BPVK_EW_WORDS words for operands ops[0] (the output) .. ops[nops-1]
+ * of the output's shape, dims merged (reference/src/ref_iter.h's rule). */
+void bpvk_ew_params(uint32_t *w, const bp_tensor_desc_t *const *ops, int nops);
+/* One dispatch of an elementwise shader over the call's output and its
+ * first two inputs; `extra` (may be NULL) is copied to the extra words;
+ * `check` (may be NULL) names the error a set check word means. */
+bp_status_t bpvk_record_ew(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant, uint32_t spec,
+                           const uint32_t extra[BPVK_EW_NEXTRA], const char *check);
+
+/* A 2D grid of work groups covering `items` items, per_group per group. */
+void bpvk_grid_1d(uint64_t items, uint32_t per_group, uint32_t *gx, uint32_t *gy);
+
+/* ---- parameter words and attributes ---- */
+void bpvk_put_f32(uint32_t *w, double v);
+void bpvk_put_f64(uint32_t *w, double v);
+void bpvk_put_u64(uint32_t *w, uint64_t v);
+/* An attribute of the call of that type, or def. */
+double bpvk_attr_f(const bp_kernel_call_t *call, const char *name, double def);
+int64_t bpvk_attr_i(const bp_kernel_call_t *call, const char *name, int64_t def);
+bool bpvk_attr_b(const bp_kernel_call_t *call, const char *name, bool def);
+
+#endif /* BACKPLANE_BACKENDS_VULKAN_BP_VK_KERNEL_UTIL_H_ */
