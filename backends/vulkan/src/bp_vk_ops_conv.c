@@ -124,7 +124,8 @@ static int32_t conv_variant(bool wvec4) { return bpvk_variant_find(wvec4 ? "conv
 static bool rows_ok(const uint32_t w[CV_WORDS]) {
   return w[CV_SH] == 1 && w[CV_SW] == 1 && w[CV_DH] == 1 && w[CV_DW] == 1 && w[CV_XSW] == 1 && w[CV_W] % 4 == 0 &&
          w[CV_XOFF] % 4 == 0 && w[CV_XSN] % 4 == 0 && w[CV_XSC] % 4 == 0 && w[CV_XSH] % 4 == 0 &&
-         w[CV_OW] % 8 == 0 && w[CV_CG] % 4 == 0 && w[CV_CG] > 0 && w[CV_PW] <= 4 && w[CV_KW] <= w[CV_PW] + 5 && w[CV_KW] <= 9 &&
+         w[CV_OW] % 8 == 0 && w[CV_CG] % 4 == 0 && w[CV_CG] > 0 && w[CV_PW] <= 4 && w[CV_KW] <= w[CV_PW] + 5 &&
+         w[CV_KW] <= 9 &&
          (uint64_t)w[CV_KH] * w[CV_KW] * w[CV_COUTG] * w[CV_GROUPS] * w[CV_CG] < (1u << 28);
 }
 
