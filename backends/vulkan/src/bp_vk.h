@@ -14,7 +14,9 @@
  *    host needs data (copy_d2h) or at synchronize. Errors found when a fence
  *    is waited on are kept and returned by the next synchronize (ABI-14).
  *  - pipelines: one per (shader variant, specialization constant), made on
- *    first use; descriptor sets cached per tuple of bound VkBuffers.
+ *    first use; descriptor sets cached per tuple of bound VkBuffers (set 0:
+ *    parameter words as storage buffer and as dynamic uniform buffer, the
+ *    tensors) and per tuple of texel views (set 1, bpvk_dispatch_texel).
  * Every entry point of a device holds its mutex (ABI-24).
  * Vulkan results become bp_status_t in one place: bpvk_check().
  */

@@ -1,7 +1,9 @@
-/* bp_vk_ops_conv.c - conv2d (f32) as an implicit GEMM (shaders/conv2d.comp):
- * no im2col buffer; x, the weight and the bias are read as texels, the
- * output written with its strides. Any stride, padding (explicit or
- * "same"), dilation, groups, batched or unbatched x, any tensor strides.
+/* bp_vk_ops_conv.c - conv2d (f32) as an implicit GEMM: no im2col buffer;
+ * x, the weight and the bias are read as texels, the output written with
+ * its strides. shaders/conv2d.comp takes any stride, padding (explicit or
+ * "same"), dilation, groups, batched or unbatched x and any tensor strides;
+ * shaders/conv2d_rows.comp the stride-1 calls whose rows are whole vec4s
+ * (rows_ok), with the weight repacked first.
  * Declined (the dispatcher falls back to ref:0): other dtypes, devices
  * without texel reads, tensors the shaders cannot index with 32 bits. */
 #include <stdio.h>
