@@ -136,7 +136,7 @@ typedef struct bpvk_device {
   uint32_t npipelines, cap_pipelines;
   /* Texel reads (shaders with a set 1 of uniform texel buffers): lavapipe
    * gathers them with SIMD loads, where it reads SSBOs lane by lane. */
-  bool subgroup8; /* subgroups of 8 in compute shaders, with ballot (broadcast) */
+  bool subgroup_ballot; /* subgroup basic and ballot operations in compute shaders */
   bool texel; /* R32_SFLOAT and R32G32B32A32_SFLOAT uniform texel buffers work */
   VkDescriptorSetLayout texel_layout;
   VkPipelineLayout texel_pipeline_layout;

@@ -69,8 +69,8 @@ bp_status_t bpvk_queue_init(bpvk_device_t *d) {
   VkPhysicalDeviceSubgroupProperties sg = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
   VkPhysicalDeviceProperties2 p2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = &sg};
   vkGetPhysicalDeviceProperties2(d->phys, &p2);
-  d->subgroup8 = sg.subgroupSize == 8 && (sg.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
-                 (sg.supportedOperations & VK_SUBGROUP_FEATURE_BALLOT_BIT);
+  d->subgroup_ballot = (sg.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
+                       (sg.supportedOperations & VK_SUBGROUP_FEATURE_BALLOT_BIT);
   d->texel = (fp1.bufferFeatures & VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT) &&
              (fp4.bufferFeatures & VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT) &&
              d->props.limits.maxTexelBufferElements >= (1u << 24);
@@ -264,7 +264,7 @@ static bool capabilities_enabled(const bpvk_device_t *d, const bpvk_spirv_t *sp)
         case 4433: if (!d->feat.storage16) return false; break;
         case 4448: if (!d->feat.storage8) return false; break;
         case 46: if (!d->texel) return false; break;      /* SampledBuffer */
-        case 61: case 64: if (!d->subgroup8) return false; break; /* GroupNonUniform, ...Ballot */
+        case 61: case 64: if (!d->subgroup_ballot) return false; break; /* GroupNonUniform, ...Ballot */
         case 4466: /* SignedZeroInfNanPreserve (32, and 64 where the module has Float64) */
           if (!d->feat.preserve32 || (d->feat.float64 && !d->feat.preserve64)) return false;
           break;
