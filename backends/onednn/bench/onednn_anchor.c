@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include <dnnl.h>
+#include <omp.h>
 
 #include "onednn_anchor.h"
 
@@ -131,6 +132,16 @@ EXPORT const char *bpcli_onednn_version(void) {
   const dnnl_version_t *d = dnnl_version();
   snprintf(v, sizeof v, "%d.%d.%d", d->major, d->minor, d->patch);
   return v;
+}
+
+/* oneDNN's OpenMP threads for the calling thread: the count the next
+ * primitives are made and run with (n > 0 sets it first). libgomp's setting
+ * is per calling thread and shared by every module in the process, the
+ * plugin included, so this is also the count the plugin runs with unless
+ * its num_threads option pins one. */
+EXPORT int bpcli_onednn_threads(int n) {
+  if (n > 0) omp_set_num_threads(n);
+  return omp_get_max_threads();
 }
 
 EXPORT double bpcli_onednn_matmul(int64_t n, int reps) {
