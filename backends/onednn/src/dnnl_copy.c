@@ -94,6 +94,10 @@ bp_status_t bp_dnnl_copy_register(bp_dnnl_ctx_t *ctx) {
       if (s) return s;
       ++n;
     }
+  /* bool -> f32 (masks turned into factors): a u8 -> f32 reorder, exact */
+  static const bp_dtype_t bool_f32[2] = {BP_DTYPE_BOOL, BP_DTYPE_F32};
+  bp_status_t s = bp_dnnl_register(ctx->host, "copy", bool_f32, 2, copy_kernel, copy_supports, NULL);
+  if (s) return s;
   static const bp_dtype_t f32[1] = {BP_DTYPE_F32};
   return bp_dnnl_register(ctx->host, "fill", f32, 1, fill_kernel, NULL, NULL);
 }

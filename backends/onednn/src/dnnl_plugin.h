@@ -34,6 +34,8 @@
 
 typedef struct bp_dnnl_cache bp_dnnl_cache_t;
 
+#define BP_DNNL_POOL_CLASSES 192 /* size classes up to 2^55 bytes */
+
 typedef struct bp_dnnl_ctx {
   const bp_host_api_t *host;
   dnnl_engine_t engine;
@@ -45,6 +47,10 @@ typedef struct bp_dnnl_ctx {
   void *work;            /* tensors in a primitive's own (blocked) layouts */
   size_t work_size;
   int num_threads;       /* 0: oneDNN's (OpenMP's) default */
+  /* freed buffers kept for reuse (dnnl_buffers.c), under pool_lock */
+  pthread_mutex_t pool_lock;
+  void *pool[BP_DNNL_POOL_CLASSES];
+  size_t pool_bytes, pool_cap;
   uint32_t dtype_mask;   /* f32, plus bf16/f16 where the probe passed */
   uint64_t total_memory;
   char cpu_name[96];
@@ -76,7 +82,15 @@ bp_status_t bp_dnnl_status(const bp_dnnl_ctx_t *ctx, dnnl_status_t s, const char
 void bp_dnnl_log(const bp_dnnl_ctx_t *ctx, bp_log_level_t level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* ---- memory (dnnl_memory.c) ---- */
+/* ---- memory (dnnl_memory.c, dnnl_buffers.c) ---- */
+
+/* A buffer of at least size bytes (> 0), 64-byte aligned, from the pool of
+ * freed buffers when one of its size class is there; NULL when out of
+ * memory. bp_dnnl_buf_free gives it back (NULL: nothing). */
+void *bp_dnnl_buf_alloc(bp_dnnl_ctx_t *ctx, size_t size);
+void bp_dnnl_buf_free(bp_dnnl_ctx_t *ctx, void *p);
+/* Frees every pooled buffer (shutdown). */
+void bp_dnnl_buf_release(bp_dnnl_ctx_t *ctx);
 
 bp_status_t bp_dnnl_buffer_alloc(void *ctx, uint32_t device, uint64_t size, void **out);
 void bp_dnnl_buffer_free(void *ctx, uint32_t device, void *buffer);
@@ -228,5 +242,6 @@ bp_status_t bp_dnnl_conv_register(bp_dnnl_ctx_t *ctx);
 bp_status_t bp_dnnl_pool_register(bp_dnnl_ctx_t *ctx);
 bp_status_t bp_dnnl_norm_register(bp_dnnl_ctx_t *ctx);
 bp_status_t bp_dnnl_backward_register(bp_dnnl_ctx_t *ctx);
+bp_status_t bp_dnnl_relu_register(bp_dnnl_ctx_t *ctx);
 
 #endif /* BP_ONEDNN_PLUGIN_H_ */
