@@ -528,7 +528,7 @@ int bpcli_bench_ops_device(const char *device, bool quick, int reps, bool json) 
            device, dev.mm_gflops / ref.blas_gflops);
   if (an.have)
     printf("    oneDNN %s direct: the same layouts as the plugin's tensors (conv2d NCHW in and "
-           "out, reordered to and from its own layouts per call); layer_norm with scale, shift, "
+           "out, reordered to and from channel blocks of 16 per call); layer_norm with scale, shift, "
            "mean and variance out\n",
            an.version);
   else

@@ -31,9 +31,10 @@ int bpcli_onednn_threads(int n);
 /* n x n @ n x n, f32, the matmul primitive. */
 double bpcli_onednn_matmul(int64_t n, int reps);
 /* conv2d f32 with bias, stride 1, padding kernel/2; dims = N, C, H, W, K
- * (filters), kernel. NCHW tensors in and out: the primitive in its own
- * layouts (format_tag any) with src, weights and dst reordered per call, as
- * the plugin does. *conv_only_s (if not NULL): the convolution alone on
+ * (filters), kernel. NCHW tensors in and out: the primitive with src and
+ * dst in channel blocks (nChw16c on AVX-512, where C and K are whole
+ * blocks; else format_tag any) and its own weights layout, with src,
+ * weights and dst reordered per call, as the plugin does. *conv_only_s (if not NULL): the convolution alone on
  * tensors already in its layouts. */
 double bpcli_onednn_conv2d(const int64_t dims[6], int reps, double *conv_only_s);
 /* softmax over the last dim of [rows, cols], f32. */

@@ -161,6 +161,9 @@ static bp_status_t dnnl_init(const bp_host_api_t *host, void **out_ctx) {
   if ((status = bp_dnnl_cache_create((size_t)capacity, &ctx->cache)))
     goto done;
 
+  ctx->isa = dnnl_get_effective_cpu_isa();
+  ctx->isa_avx2 = (ctx->isa & dnnl_cpu_isa_avx2) == dnnl_cpu_isa_avx2;
+  ctx->isa_avx512 = (ctx->isa & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core;
   bp_dnnl_lock(ctx); /* the thread count also applies to the probe */
   ctx->dtype_mask = BP_DTYPE_BIT(BP_DTYPE_F32);
   if (probe_dtype(ctx, dnnl_bf16)) ctx->dtype_mask |= BP_DTYPE_BIT(BP_DTYPE_BF16);

@@ -52,6 +52,8 @@ typedef struct bp_dnnl_ctx {
   void *pool[BP_DNNL_POOL_CLASSES];
   size_t pool_bytes, pool_cap;
   uint32_t dtype_mask;   /* f32, plus bf16/f16 where the probe passed */
+  bool isa_avx2, isa_avx512; /* oneDNN's effective ISA reaches AVX2 / AVX-512 (core) */
+  dnnl_cpu_isa_t isa;    /* dnnl_get_effective_cpu_isa() */
   uint64_t total_memory;
   char cpu_name[96];
 } bp_dnnl_ctx_t;
