@@ -245,5 +245,6 @@ bp_status_t bp_dnnl_pool_register(bp_dnnl_ctx_t *ctx);
 bp_status_t bp_dnnl_norm_register(bp_dnnl_ctx_t *ctx);
 bp_status_t bp_dnnl_backward_register(bp_dnnl_ctx_t *ctx);
 bp_status_t bp_dnnl_relu_register(bp_dnnl_ctx_t *ctx);
+bp_status_t bp_dnnl_optim_register(bp_dnnl_ctx_t *ctx);
 
 #endif /* BP_ONEDNN_PLUGIN_H_ */
