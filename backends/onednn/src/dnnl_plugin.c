@@ -102,6 +102,25 @@ done:
   return ok;
 }
 
+const char *bp_dnnl_isa_name(dnnl_cpu_isa_t isa) {
+  static const struct {
+    dnnl_cpu_isa_t isa;
+    const char *name;
+  } isas[] = {
+      {dnnl_cpu_isa_avx512_core_amx, "avx512_core_amx"},
+      {dnnl_cpu_isa_avx512_core_bf16, "avx512_core_bf16"},
+      {dnnl_cpu_isa_avx512_core_vnni, "avx512_core_vnni"},
+      {dnnl_cpu_isa_avx512_core, "avx512_core"},
+      {dnnl_cpu_isa_avx2_vnni, "avx2_vnni"},
+      {dnnl_cpu_isa_avx2, "avx2"},
+      {dnnl_cpu_isa_avx, "avx"},
+      {dnnl_cpu_isa_sse41, "sse41"},
+  };
+  for (size_t i = 0; i < sizeof isas / sizeof isas[0]; ++i)
+    if ((isa & isas[i].isa) == isas[i].isa) return isas[i].name;
+  return "no SIMD ISA";
+}
+
 static long option_long(const bp_host_api_t *host, const char *key, long fallback) {
   const char *v = NULL;
   if (host->query_option == NULL || host->query_option(host->host_ctx, key, &v) || v == NULL ||
@@ -171,9 +190,9 @@ static bp_status_t dnnl_init(const bp_host_api_t *host, void **out_ctx) {
   bp_dnnl_unlock(ctx);
   const dnnl_version_t *v = dnnl_version();
   bp_dnnl_log(ctx, BP_LOG_DEBUG,
-              "oneDNN %d.%d.%d (%s) on %s: f32%s%s, %d threads (0: OpenMP's %d), cache of %ld, "
-              "buffer pool %ld MB",
-              v->major, v->minor, v->patch, v->hash, ctx->cpu_name,
+              "oneDNN %d.%d.%d (%s) on %s, ISA %s: f32%s%s, %d threads (0: OpenMP's %d), cache "
+              "of %ld, buffer pool %ld MB",
+              v->major, v->minor, v->patch, v->hash, ctx->cpu_name, bp_dnnl_isa_name(ctx->isa),
               ctx->dtype_mask & BP_DTYPE_BIT(BP_DTYPE_BF16) ? ", bf16" : "",
               ctx->dtype_mask & BP_DTYPE_BIT(BP_DTYPE_F16) ? ", f16" : "", ctx->num_threads,
               omp_get_max_threads(), capacity, pool_mb);
@@ -216,9 +235,13 @@ static bp_status_t dnnl_device_props(void *vctx, uint32_t device, bp_device_prop
   if (free_bytes > ctx->total_memory) free_bytes = ctx->total_memory;
   const dnnl_version_t *v = dnnl_version();
   if (PROPS_HAS(props, kind)) props->kind = BP_DEVICE_KIND_CPU;
+  /* The name says what props cannot: the ISA oneDNN runs and the dtypes
+   * its kernels take here (the dtype mask is what the device stores). */
   if (PROPS_HAS(props, name))
-    snprintf(props->name, sizeof props->name, "oneDNN %d.%d CPU: %s", v->major, v->minor,
-             ctx->cpu_name);
+    snprintf(props->name, sizeof props->name, "oneDNN %d.%d CPU (%s; kernels f32%s%s): %s",
+             v->major, v->minor, bp_dnnl_isa_name(ctx->isa),
+             ctx->dtype_mask & BP_DTYPE_BIT(BP_DTYPE_BF16) ? ", bf16" : "",
+             ctx->dtype_mask & BP_DTYPE_BIT(BP_DTYPE_F16) ? ", f16" : "", ctx->cpu_name);
   if (PROPS_HAS(props, vendor)) snprintf(props->vendor, sizeof props->vendor, "%s", "oneDNN (UXL Foundation)");
   if (PROPS_HAS(props, total_memory)) props->total_memory = ctx->total_memory;
   if (PROPS_HAS(props, free_memory)) props->free_memory = free_bytes;

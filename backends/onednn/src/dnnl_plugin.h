@@ -231,6 +231,8 @@ double bp_dnnl_attr_f64(const bp_kernel_call_t *call, const char *name, double d
 bp_status_t bp_dnnl_register(const bp_host_api_t *host, const char *op, const bp_dtype_t *dtypes,
                              uint32_t n, bp_kernel_fn_t fn, bp_kernel_supports_fn_t supports,
                              const void *kernel_data);
+/* "avx512_core_bf16", ...: the highest oneDNN ISA isa includes. */
+const char *bp_dnnl_isa_name(dnnl_cpu_isa_t isa);
 /* Float dtypes the kernels take: f32 and those the probe admitted. */
 uint32_t bp_dnnl_float_mask(const bp_dnnl_ctx_t *ctx);
 
