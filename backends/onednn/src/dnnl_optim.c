@@ -38,22 +38,18 @@ static bool optim_supports(const bp_kernel_call_t *call) {
 
 #define CHUNK (1 << 15) /* elements per thread's share, at least */
 
-static bp_status_t sgd_kernel(const bp_kernel_call_t *call) {
-  bp_dnnl_ctx_t *ctx = call->plugin_ctx;
-  const int64_t n = bp_dnnl_numel(call->outputs[0]);
-  if (n == 0) return BP_STATUS_OK;
-  const double lr = bp_dnnl_attr_f64(call, "lr", 0.001);
-  const double momentum = bp_dnnl_attr_f64(call, "momentum", 0.0);
-  const double dampening = bp_dnnl_attr_f64(call, "dampening", 0.0);
-  const double wd = bp_dnnl_attr_f64(call, "weight_decay", 0.0);
-  const bool nesterov = bp_dnnl_attr_bool(call, "nesterov", false);
-  const bool maximize = bp_dnnl_attr_bool(call, "maximize", false);
-  const bool first = bp_dnnl_attr_int(call, "step", 1) <= 1;
-  const float *pin = bp_dnnl_ptr(call->inputs[0]), *gin = bp_dnnl_ptr(call->inputs[1]);
-  const float *bin = bp_dnnl_ptr(call->inputs[2]);
-  float *pout = bp_dnnl_ptr(call->outputs[0]), *bout = bp_dnnl_ptr(call->outputs[1]);
-  bp_dnnl_lock(ctx); /* the thread count, as for the primitives */
-#pragma omp parallel for schedule(static) if (n > 2 * CHUNK)
+typedef struct sgd_params {
+  double lr, momentum, dampening, wd;
+  bool nesterov, maximize, first;
+} sgd_params_t;
+
+/* One span; O3 so that the loop-invariant branches are hoisted (unswitched)
+ * and each variant vectorizes. */
+__attribute__((optimize("O3"))) static void sgd_span(const sgd_params_t *q, const float *pin,
+                                                    const float *gin, const float *bin,
+                                                    float *pout, float *bout, int64_t n) {
+  const double lr = q->lr, momentum = q->momentum, dampening = q->dampening, wd = q->wd;
+  const bool nesterov = q->nesterov, maximize = q->maximize, first = q->first;
   for (int64_t i = 0; i < n; ++i) {
     const double param = pin[i], g = gin[i];
     double buf = bin[i];
@@ -65,6 +61,31 @@ static bp_status_t sgd_kernel(const bp_kernel_call_t *call) {
     }
     pout[i] = (float)(param - lr * d);
     bout[i] = (float)buf;
+  }
+}
+
+static bp_status_t sgd_kernel(const bp_kernel_call_t *call) {
+  bp_dnnl_ctx_t *ctx = call->plugin_ctx;
+  const int64_t n = bp_dnnl_numel(call->outputs[0]);
+  if (n == 0) return BP_STATUS_OK;
+  const sgd_params_t q = {
+      .lr = bp_dnnl_attr_f64(call, "lr", 0.001),
+      .momentum = bp_dnnl_attr_f64(call, "momentum", 0.0),
+      .dampening = bp_dnnl_attr_f64(call, "dampening", 0.0),
+      .wd = bp_dnnl_attr_f64(call, "weight_decay", 0.0),
+      .nesterov = bp_dnnl_attr_bool(call, "nesterov", false),
+      .maximize = bp_dnnl_attr_bool(call, "maximize", false),
+      .first = bp_dnnl_attr_int(call, "step", 1) <= 1,
+  };
+  const float *pin = bp_dnnl_ptr(call->inputs[0]), *gin = bp_dnnl_ptr(call->inputs[1]);
+  const float *bin = bp_dnnl_ptr(call->inputs[2]);
+  float *pout = bp_dnnl_ptr(call->outputs[0]), *bout = bp_dnnl_ptr(call->outputs[1]);
+  const int64_t nchunks = (n + CHUNK - 1) / CHUNK;
+  bp_dnnl_lock(ctx); /* the thread count, as for the primitives */
+#pragma omp parallel for schedule(static) if (nchunks > 2)
+  for (int64_t c = 0; c < nchunks; ++c) {
+    const int64_t lo = c * CHUNK, len = n - lo < CHUNK ? n - lo : CHUNK;
+    sgd_span(&q, pin + lo, gin + lo, bin + lo, pout + lo, bout + lo, len);
   }
   bp_dnnl_unlock(ctx);
   return BP_STATUS_OK;

@@ -13,10 +13,13 @@
  * deferred, and synchronize only waits on the stream (ABI-14 allows this).
  *
  * File map: dnnl_plugin.c (table, init, device), dnnl_memory.c (buffers,
- * copies), dnnl_status.c (oneDNN status -> bp_status_t), dnnl_cache.c (the
- * primitive LRU), dnnl_md.c (descriptors -> memory descriptors), one file
- * per op family (dnnl_matmul.c, dnnl_binary.c, dnnl_eltwise.c,
- * dnnl_reduce.c, dnnl_copy.c, dnnl_nn.c).
+ * copies), dnnl_buffers.c (freed buffers kept for reuse), dnnl_status.c
+ * (oneDNN status -> bp_status_t), dnnl_cache.c (the primitive LRU),
+ * dnnl_md.c (descriptors -> memory descriptors), one file per op family
+ * (dnnl_matmul.c, dnnl_binary.c, dnnl_eltwise.c, dnnl_reduce.c,
+ * dnnl_copy.c, dnnl_nn.c, dnnl_conv.c, dnnl_pool.c, dnnl_norm.c,
+ * dnnl_backward.c), and plain loops where oneDNN has no primitive that
+ * matches torch (dnnl_relu.c, dnnl_optim.c).
  */
 #ifndef BP_ONEDNN_PLUGIN_H_
 #define BP_ONEDNN_PLUGIN_H_
