@@ -123,7 +123,7 @@ static bp_status_t bin_kernel(const bp_kernel_call_t *call) {
   bp_dnnl_args_add(&args, DNNL_ARG_SRC_1, &m.src1, bp_dnnl_ptr(s1));
   bp_dnnl_args_add(&args, DNNL_ARG_DST, &m.dst, bp_dnnl_ptr(out));
   const bp_dnnl_prim_t *p = NULL;
-  bp_dnnl_lock(ctx);
+  bp_dnnl_lock_work(ctx, 3.0 * (double)bp_dnnl_numel(out));
   bp_status_t status = bp_dnnl_cache_get(ctx, &key, bin_make, &m, 0, &p);
   if (!status) status = bp_dnnl_execute(ctx, p, &args, op->name);
   bp_dnnl_unlock(ctx);

@@ -50,7 +50,7 @@ static bp_status_t copy_kernel(const bp_kernel_call_t *call) {
   dnnl_memory_desc_t smd, dmd;
   if (!bp_dnnl_md(&smd, src, false) || !bp_dnnl_md(&dmd, dst, false))
     return bp_dnnl_fail(ctx, BP_STATUS_UNSUPPORTED, "onednn copy: no memory descriptor");
-  bp_dnnl_lock(ctx);
+  bp_dnnl_lock_work(ctx, 2.0 * (double)bp_dnnl_numel(dst));
   bp_status_t status = bp_dnnl_reorder_locked(ctx, &smd, bp_dnnl_ptr(src), &dmd, bp_dnnl_ptr(dst));
   bp_dnnl_unlock(ctx);
   return status;

@@ -50,6 +50,7 @@ typedef struct bp_dnnl_ctx {
   void *work;            /* tensors in a primitive's own (blocked) layouts */
   size_t work_size;
   int num_threads;       /* 0: oneDNN's (OpenMP's) default */
+  int restore_threads;   /* under lock: the count unlock restores (0: none) */
   /* freed buffers kept for reuse (dnnl_buffers.c), under pool_lock */
   pthread_mutex_t pool_lock;
   void *pool[BP_DNNL_POOL_CLASSES];
@@ -175,6 +176,14 @@ bp_status_t bp_dnnl_execute(bp_dnnl_ctx_t *ctx, const bp_dnnl_prim_t *p, const b
 bp_status_t bp_dnnl_work_reserve(bp_dnnl_ctx_t *ctx, size_t size);
 /* Takes ctx->lock and applies the thread count for this thread. */
 void bp_dnnl_lock(bp_dnnl_ctx_t *ctx);
+/* The same for a call of `work` (elements moved, or flops / 64): below
+ * BP_DNNL_SMALL_WORK it runs on one thread (its primitives are made for
+ * one: the cache keys on the count), and unlock gives the calling thread
+ * its count back. Waking a second thread costs more than such a call: a
+ * [64, 256] add took 6 us on one thread and 30 us on two on this shared
+ * 2-core machine. */
+#define BP_DNNL_SMALL_WORK 65536.0
+void bp_dnnl_lock_work(bp_dnnl_ctx_t *ctx, double work);
 void bp_dnnl_unlock(bp_dnnl_ctx_t *ctx);
 
 /* ---- primitives in their own layouts (dnnl_layout.c) ---- */
