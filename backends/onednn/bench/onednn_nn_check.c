@@ -86,12 +86,14 @@ int main(void) {
     }
   /* conv2d_backward: N, C, H, W, O, k, stride, pad, groups, padding_same */
   struct { int64_t n, c, h, w, o, k, stride, pad, groups, same; } bs_[] = {
-      {2, 3, 9, 7, 4, 3, 1, 1, 1, 0}, {2, 4, 8, 9, 6, 3, 2, 0, 2, 0}, {1, 4, 7, 8, 4, 2, 1, 0, 1, 1}};
+      {2, 3, 9, 7, 4, 3, 1, 1, 1, 0}, {2, 4, 8, 9, 6, 3, 2, 0, 2, 0}, {1, 4, 7, 8, 4, 2, 1, 0, 1, 1},
+      /* 8 and more input channels: both passes in oneDNN's own layouts */
+      {4, 8, 14, 14, 16, 3, 1, 1, 1, 0}, {2, 16, 9, 7, 32, 3, 2, 1, 1, 0}};
   uint32_t cbw, smb, lsmb;
   CK(bp_op_find("conv2d_backward", &cbw));
   CK(bp_op_find("softmax_backward", &smb));
   CK(bp_op_find("log_softmax_backward", &lsmb));
-  for (int i = 0; i < 3; ++i) {
+  for (int i = 0; i < 5; ++i) {
     int64_t ho = bs_[i].same ? bs_[i].h : (bs_[i].h + 2 * bs_[i].pad - bs_[i].k) / bs_[i].stride + 1;
     int64_t wo = bs_[i].same ? bs_[i].w : (bs_[i].w + 2 * bs_[i].pad - bs_[i].k) / bs_[i].stride + 1;
     int64_t xs[4] = {bs_[i].n, bs_[i].c, bs_[i].h, bs_[i].w};

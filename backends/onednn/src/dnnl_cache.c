@@ -90,6 +90,12 @@ static uint64_t key_hash(const uint64_t *w, uint32_t n) {
   return h ^ (h >> 33);
 }
 
+bool bp_dnnl_pd_is_ref(const_dnnl_primitive_desc_t pd) {
+  const char *impl = NULL;
+  return dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success &&
+         impl != NULL && strncmp(impl, "ref", 3) == 0;
+}
+
 /* ---- the table ---- */
 
 bp_status_t bp_dnnl_cache_create(size_t capacity, bp_dnnl_cache_t **out) {
@@ -193,7 +199,14 @@ bp_status_t bp_dnnl_cache_get(bp_dnnl_ctx_t *ctx, const bp_dnnl_key_t *key,
       status = bp_dnnl_fail(ctx, BP_STATUS_OUT_OF_MEMORY, "onednn: no memory for a cache entry");
       goto done;
     }
-    const dnnl_query_t q[3] = {dnnl_query_src_md, dnnl_query_weights_md, dnnl_query_dst_md};
+    dnnl_query_t q[3] = {dnnl_query_src_md, dnnl_query_weights_md, dnnl_query_dst_md};
+    if (flags & BP_DNNL_PRIM_MDS_BWD_DATA) {
+      q[0] = dnnl_query_diff_src_md;
+      q[2] = dnnl_query_diff_dst_md;
+    } else if (flags & BP_DNNL_PRIM_MDS_BWD_WEIGHTS) {
+      q[1] = dnnl_query_diff_weights_md;
+      q[2] = dnnl_query_diff_dst_md;
+    }
     for (int i = 0; i < 3; ++i) {
       const dnnl_memory_desc_t *md = dnnl_primitive_desc_query_md(pd, q[i], 0);
       if (md) e->value.mds[i] = *md; else memset(&e->value.mds[i], 0, sizeof *md);

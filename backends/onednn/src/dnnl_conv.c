@@ -55,6 +55,11 @@ static dnnl_status_t conv_make(bp_dnnl_ctx_t *ctx, const void *varg, dnnl_primit
   if (!s) s = dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user);
   if (!s) s = dnnl_primitive_desc_create(pd, desc, attr, ctx->engine, NULL);
   dnnl_primitive_attr_destroy(attr);
+  if (!s && c->act != dnnl_format_tag_any && bp_dnnl_pd_is_ref(*pd)) {
+    dnnl_primitive_desc_destroy(*pd); /* blocks only a reference kernel takes */
+    *pd = NULL;
+    s = dnnl_unimplemented;
+  }
   return s;
 }
 

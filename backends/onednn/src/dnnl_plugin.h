@@ -136,6 +136,16 @@ typedef struct bp_dnnl_prim {
 } bp_dnnl_prim_t;
 
 #define BP_DNNL_PRIM_MDS 0x80000000u
+/* With BP_DNNL_PRIM_MDS, for a convolution's backward pass: mds are
+ * (diff_src, weights, diff_dst) for backward data, (src, diff_weights,
+ * diff_dst) for backward weights. */
+#define BP_DNNL_PRIM_MDS_BWD_DATA 0x40000000u
+#define BP_DNNL_PRIM_MDS_BWD_WEIGHTS 0x20000000u
+
+/* True when pd is oneDNN's reference (plain C++) implementation: "ref:"
+ * kernels are 100-1000x slower than its jit ones, so a layout choice that
+ * lands there is dropped for the user's layouts. */
+bool bp_dnnl_pd_is_ref(const_dnnl_primitive_desc_t pd);
 
 /* Creates the primitive for a (key, pd); called by bp_dnnl_cache_get on a
  * miss. It owns pd only for the call. */
