@@ -202,6 +202,7 @@ static bp_status_t dnnl_init(const bp_host_api_t *host, void **out_ctx) {
       bp_dnnl_reduce_register, bp_dnnl_copy_register,   bp_dnnl_nn_register,
       bp_dnnl_conv_register,   bp_dnnl_pool_register,   bp_dnnl_norm_register,
       bp_dnnl_backward_register, bp_dnnl_relu_register, bp_dnnl_optim_register,
+      bp_dnnl_minmax_register,
   };
   for (size_t i = 0; i < sizeof registrars / sizeof registrars[0] && !status; ++i)
     status = registrars[i](ctx);

@@ -19,7 +19,7 @@
  * (dnnl_matmul.c, dnnl_binary.c, dnnl_eltwise.c, dnnl_reduce.c,
  * dnnl_copy.c, dnnl_nn.c, dnnl_conv.c, dnnl_pool.c, dnnl_norm.c,
  * dnnl_backward.c), and plain loops where oneDNN has no primitive that
- * matches torch (dnnl_relu.c, dnnl_optim.c).
+ * matches torch (dnnl_relu.c, dnnl_optim.c, dnnl_minmax.c).
  */
 #ifndef BP_ONEDNN_PLUGIN_H_
 #define BP_ONEDNN_PLUGIN_H_
@@ -270,5 +270,6 @@ bp_status_t bp_dnnl_norm_register(bp_dnnl_ctx_t *ctx);
 bp_status_t bp_dnnl_backward_register(bp_dnnl_ctx_t *ctx);
 bp_status_t bp_dnnl_relu_register(bp_dnnl_ctx_t *ctx);
 bp_status_t bp_dnnl_optim_register(bp_dnnl_ctx_t *ctx);
+bp_status_t bp_dnnl_minmax_register(bp_dnnl_ctx_t *ctx);
 
 #endif /* BP_ONEDNN_PLUGIN_H_ */
