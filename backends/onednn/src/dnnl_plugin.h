@@ -19,7 +19,7 @@
  * (dnnl_matmul.c, dnnl_binary.c, dnnl_eltwise.c, dnnl_reduce.c,
  * dnnl_copy.c, dnnl_nn.c, dnnl_conv.c, dnnl_pool.c, dnnl_norm.c,
  * dnnl_backward.c), and plain loops where oneDNN has no primitive that
- * matches torch (dnnl_relu.c, dnnl_optim.c, dnnl_minmax.c).
+ * matches torch (dnnl_relu.c: relu, clamp; dnnl_optim.c; dnnl_minmax.c).
  */
 #ifndef BP_ONEDNN_PLUGIN_H_
 #define BP_ONEDNN_PLUGIN_H_
