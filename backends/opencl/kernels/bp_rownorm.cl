@@ -223,3 +223,44 @@ __kernel void bp_layer_norm_bw_cols(__global BP_T *gw, __global BP_T *gb,
   }
 }
 #endif
+
+#if defined(BP_G_SCAN)
+/* cumsum / cumprod along the inner dim: one work item per line, in order.
+ * operands: 0 x, 1 out. Floats accumulate in FACC and every output rounds
+ * once; cumsum compensates its running sum (Neumaier) as the reference
+ * (ref_reduce2_scan.c); i64 wraps. */
+__kernel void bp_scan(__global BP_T *out, __global const BP_T *x, const bp_row_geom_t g,
+                      const int is_prod) {
+  const long row = get_global_id(1);
+  if (row >= g.n_rows) return;
+  long o[6];
+  bp_row_outer(&g, row, o, 2);
+#ifdef BP_INT
+  ulong acc = is_prod ? 1 : 0;
+  for (long i = 0; i < g.n_in; ++i) {
+    const ulong v = (ulong)BP_LD(x, o[0] + bp_row_inner(&g, 0, i));
+    acc = is_prod ? acc * v : acc + v;
+    out[o[1] + bp_row_inner(&g, 1, i)] = (long)acc;
+  }
+#else
+  if (is_prod) {
+    FACC acc = 1;
+    for (long i = 0; i < g.n_in; ++i) {
+      acc *= (FACC)BP_LD(x, o[0] + bp_row_inner(&g, 0, i));
+      BP_STA(out, o[1] + bp_row_inner(&g, 1, i), acc);
+    }
+  } else {
+    FACC s = 0, c = 0; /* s + c is the running sum */
+    for (long i = 0; i < g.n_in; ++i) {
+      const FACC v = (FACC)BP_LD(x, o[0] + bp_row_inner(&g, 0, i)), t = s + v;
+      if (isfinite(t))
+        c += fabs(s) >= fabs(v) ? (s - t) + v : (v - t) + s;
+      else
+        c = 0; /* inf or NaN from here on: nothing to compensate */
+      s = t;
+      BP_STA(out, o[1] + bp_row_inner(&g, 1, i), isfinite(s) ? s + c : s);
+    }
+  }
+#endif
+}
+#endif

@@ -1,7 +1,8 @@
 /* bp_cl_ops_rownorm.c - softmax, log_softmax, softmax_backward,
  * log_softmax_backward, layer_norm and layer_norm_backward
- * (kernels/bp_rownorm.cl) for bf16, f32 and f64, as the reference's
- * signatures (every slot the same dtype).
+ * (kernels/bp_rownorm.cl) for bf16, f32 and f64, and the scans cumsum and
+ * cumprod for i64, f16, bf16, f32 and f64, as the reference's signatures
+ * (every slot the same dtype).
  *
  * All are AS_IS ops: the tensors come as they are, any strides. The
  * geometry splits x's dims into outer ones (which row) and inner ones
@@ -120,14 +121,17 @@ static bool row_geom(bp_cl_row_geom_t *g, const bp_tensor_desc_t *x, const bool 
 
 /* ---- the ops ---- */
 
-typedef enum row_op { OP_SOFTMAX, OP_LOG_SOFTMAX, OP_SM_BW, OP_LSM_BW, OP_LN, OP_LN_BW, OP_COUNT } row_op_t;
+typedef enum row_op {
+  OP_SOFTMAX, OP_LOG_SOFTMAX, OP_SM_BW, OP_LSM_BW, OP_LN, OP_LN_BW, OP_CUMSUM, OP_CUMPROD, OP_COUNT
+} row_op_t;
 
-static const char *const op_names[OP_COUNT] = {"softmax",          "log_softmax",
-                                               "softmax_backward", "log_softmax_backward",
-                                               "layer_norm",       "layer_norm_backward"};
-static const int op_nin[OP_COUNT] = {1, 1, 2, 2, 3, 5};
-static const int op_nout[OP_COUNT] = {1, 1, 1, 1, 3, 3};
-static const char *const op_group[OP_COUNT] = {"SOFTMAX", "SOFTMAX", "SMBW", "SMBW", "LN", "LNBW"};
+static const char *const op_names[OP_COUNT] = {
+    "softmax",    "log_softmax",         "softmax_backward", "log_softmax_backward",
+    "layer_norm", "layer_norm_backward", "cumsum",           "cumprod"};
+static const int op_nin[OP_COUNT] = {1, 1, 2, 2, 3, 5, 1, 1};
+static const int op_nout[OP_COUNT] = {1, 1, 1, 1, 3, 3, 1, 1};
+static const char *const op_group[OP_COUNT] = {"SOFTMAX", "SOFTMAX", "SMBW", "SMBW",
+                                               "LN",      "LNBW",    "SCAN", "SCAN"};
 
 typedef struct row_impl {
   row_op_t op;
@@ -136,7 +140,7 @@ typedef struct row_impl {
   char defines[600];
 } row_impl_t;
 
-static row_impl_t g_impls[OP_COUNT][3];
+static row_impl_t g_impls[OP_COUNT][5];
 
 static const bp_attr_t *find(const bp_kernel_call_t *call, const char *name, bp_attr_type_t type) {
   const bp_attr_t *a = bp_abi_find_attr(call, name);
@@ -166,7 +170,7 @@ static bool call_geom(const bp_kernel_call_t *call, row_op_t op, bp_cl_row_geom_
     inner[dim] = true;
   }
   switch (op) {
-    case OP_SOFTMAX: case OP_LOG_SOFTMAX: {
+    case OP_SOFTMAX: case OP_LOG_SOFTMAX: case OP_CUMSUM: case OP_CUMPROD: {
       row_operand_t ops[2] = {{in[0], ROW_FULL}, {out[0], ROW_FULL}};
       return row_geom(g, x, inner, ops, 2);
     }
@@ -352,6 +356,18 @@ static bp_status_t row_kernel(const bp_kernel_call_t *call) {
       }
       break;
     }
+    case OP_CUMSUM: case OP_CUMPROD: {
+      const cl_int is_prod = op == OP_CUMPROD;
+      s = bp_cl_program_kernel(ctx, dev, impl->defines, bp_cl_src_rownorm, "bp_scan", &a.k);
+      if (s != BP_STATUS_OK) break;
+      arg_mem(&a, out[0]);
+      arg_mem(&a, in[0]);
+      arg(&a, sizeof g, &g);
+      arg(&a, sizeof is_prod, &is_prod);
+      /* one work item per line (lanes = 1) */
+      s = launch(ctx, dev, &a, g.n_rows, 1, op_names[op]);
+      break;
+    }
     default:
       s = bp_cl_fail(ctx, BP_STATUS_INTERNAL, "opencl: bad row op");
       break;
@@ -361,11 +377,14 @@ static bp_status_t row_kernel(const bp_kernel_call_t *call) {
 }
 
 bp_status_t bp_cl_register_rownorm(bp_cl_ctx_t *ctx) {
-  static const bp_dtype_t dtypes[3] = {BP_DTYPE_BF16, BP_DTYPE_F32, BP_DTYPE_F64};
+  static const bp_dtype_t dtypes[5] = {BP_DTYPE_BF16, BP_DTYPE_F32, BP_DTYPE_F64, BP_DTYPE_F16,
+                                       BP_DTYPE_I64};
   for (int op = 0; op < OP_COUNT; ++op)
-    for (int i = 0; i < 3; ++i) {
+    for (int i = 0; i < 5; ++i) {
       const bp_dtype_t t = dtypes[i];
+      const bool scan = op == OP_CUMSUM || op == OP_CUMPROD;
       if (t == BP_DTYPE_F64 && !ctx->any_fp64) continue;
+      if (i >= 3 && !scan) continue; /* f16 and i64: the scans only */
       row_impl_t *impl = &g_impls[op][i];
       impl->op = (row_op_t)op;
       impl->dtype = t;
@@ -375,9 +394,10 @@ bp_status_t bp_cl_register_rownorm(bp_cl_ctx_t *ctx) {
                "#define BP_G_%s 1\n#define BP_T %s\n#define CT %s\n"
                "#define BP_LD(p, i) bp_ld_%s(p, i)\n"
                "#ifdef BP_HAS_FP64\n#define BP_STA(p, i, v) bp_std_%s(p, i, v)\n"
-               "#else\n#define BP_STA(p, i, v) bp_stf_%s(p, i, v)\n#endif\n",
-               op_group[op], bp_cl_storage_type(t), t == BP_DTYPE_F64 ? "double" : "float", tag,
-               tag, tag);
+               "#else\n#define BP_STA(p, i, v) bp_stf_%s(p, i, v)\n#endif\n%s",
+               op_group[op], bp_cl_storage_type(t),
+               t == BP_DTYPE_F64 ? "double" : t == BP_DTYPE_I64 ? "long" : "float", tag, tag, tag,
+               t == BP_DTYPE_I64 ? "#define BP_INT 1\n" : "");
       bp_status_t s = bp_cl_register(ctx, op_names[op], impl->sig,
                                      (uint32_t)(op_nin[op] + op_nout[op]), row_kernel,
                                      row_supports, impl);
