@@ -190,6 +190,7 @@ bp_status_t bp_cl_register_reduce(bp_cl_ctx_t *ctx);
 bp_status_t bp_cl_register_reduce2(bp_cl_ctx_t *ctx);
 bp_status_t bp_cl_register_rownorm(bp_cl_ctx_t *ctx);
 bp_status_t bp_cl_register_elementwise2(bp_cl_ctx_t *ctx);
+bp_status_t bp_cl_register_bernoulli(bp_cl_ctx_t *ctx);
 bp_status_t bp_cl_register_matmul(bp_cl_ctx_t *ctx);
 bp_status_t bp_cl_register_random(bp_cl_ctx_t *ctx);
 bp_status_t bp_cl_register_conv(bp_cl_ctx_t *ctx);
