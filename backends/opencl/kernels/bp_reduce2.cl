@@ -13,6 +13,9 @@
  * it), each lane walks the reduced elements j = lane, lane + L, ...
  * (neighbouring lanes read neighbouring elements), then the lanes combine
  * through local memory in a tree. L = 1 gives one work item per output.
+ * The tree is compiled in only with BP_TREE_ON (the host sets it on GPUs,
+ * or everywhere with BP_OPENCL_TREE=1): on CPU devices (PoCL) L is 1 and
+ * barrier-free programs compile much faster.
  *
  * Semantics are the reference's (reference/src/ref_reduce2.c): float sums
  * accumulate in FACC (double where the device has cl_khr_fp64, else float),
@@ -75,6 +78,7 @@ static inline long bp_red2_at(const bp_red2_geom_t *g, long j) {
 }
 
 /* The lanes' sums of v combined; every lane gets the total. */
+#ifdef BP_TREE_ON
 #define BP_TREE(arr, v, OPX)                                          \
   if (L > 1) {                                                        \
     arr[slot] = (v);                                                  \
@@ -86,6 +90,10 @@ static inline long bp_red2_at(const bp_red2_geom_t *g, long j) {
     (v) = arr[base];                                                  \
     barrier(CLK_LOCAL_MEM_FENCE);                                     \
   }
+#else
+#define BP_TREE(arr, v, OPX) if (0) {\
+  }
+#endif
 
 #define BP_ADD(a, b) ((a) + (b))
 #define BP_MULT(a, b) ((a) * (b))
@@ -96,6 +104,7 @@ static inline long bp_red2_at(const bp_red2_geom_t *g, long j) {
 #define BP_X(j) BP_LD(x, xo + bp_red2_at(&g, j))
 
 /* The (value, index) extreme of the lanes; every lane gets the winner. */
+#ifdef BP_TREE_ON
 #define BP_TREE_EXT(m, mi, want_max)                                        \
   if (L > 1) {                                                              \
     lval[slot] = (m);                                                       \
@@ -113,6 +122,10 @@ static inline long bp_red2_at(const bp_red2_geom_t *g, long j) {
     (mi) = lidx[base];                                                      \
     barrier(CLK_LOCAL_MEM_FENCE);                                           \
   }
+#else
+#define BP_TREE_EXT(m, mi, want_max) if (0) {\
+  }
+#endif
 
 /* op: one of R_*; pbits: norm's p (FACC's bits); correction: var/std. */
 __kernel void bp_red2(__global uchar *out0, __global uchar *out1, __global const BP_T *x,
@@ -188,13 +201,18 @@ __kernel void bp_red2(__global uchar *out0, __global uchar *out1, __global const
   { /* i64: wraps */
     ulong r = 1;
     BP_FOR_RED(j, xo) r *= (ulong)BP_X(j);
-    lidx[slot] = (long)r;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (uint s_ = L >> 1; s_ > 0; s_ >>= 1) {
-      if (lane < s_) lidx[slot] = (long)((ulong)lidx[slot] * (ulong)lidx[slot + s_]);
+#ifdef BP_TREE_ON
+    if (L > 1) {
+      lidx[slot] = (long)r;
       barrier(CLK_LOCAL_MEM_FENCE);
+      for (uint s_ = L >> 1; s_ > 0; s_ >>= 1) {
+        if (lane < s_) lidx[slot] = (long)((ulong)lidx[slot] * (ulong)lidx[slot + s_]);
+        barrier(CLK_LOCAL_MEM_FENCE);
+      }
+      r = (ulong)lidx[base];
     }
-    if (active && lane == 0) BP_STV((__global BP_T *)out0, oo0, lidx[base]);
+#endif
+    if (active && lane == 0) BP_STV((__global BP_T *)out0, oo0, (long)r);
   }
 #elif defined(BP_G_PROD)
   {

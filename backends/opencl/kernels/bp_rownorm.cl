@@ -10,8 +10,9 @@
  *
  * Layout as bp_reduce2.cl: L lanes per row walk its elements
  * (i = lane, lane + L, ...) and combine through local memory in a tree
- * (L = 1: one work item per row, no barriers). Statistics accumulate in
- * FACC (double where the device has cl_khr_fp64), as the reference
+ * (L = 1: one work item per row, no barriers). The tree is compiled in
+ * only with BP_TREE_ON (GPUs, or BP_OPENCL_TREE=1), as in bp_reduce2.cl.
+ * Statistics accumulate in FACC (double where the device has cl_khr_fp64), as the reference
  * (reference/src/ref_nn2_norm.c, ref_nn_backward_norm.c) does in double.
  *
  * Specialised by: BP_T (storage), BP_LD(p, i) (an element as CT, the
@@ -60,6 +61,7 @@ static inline long bp_row_inner(const bp_row_geom_t *g, int k, long i) {
   return off;
 }
 
+#ifdef BP_TREE_ON
 #define BP_TREE(v, OPX)                                               \
   if (L > 1) {                                                        \
     lacc[slot] = (v);                                                 \
@@ -71,6 +73,10 @@ static inline long bp_row_inner(const bp_row_geom_t *g, int k, long i) {
     (v) = lacc[base];                                                 \
     barrier(CLK_LOCAL_MEM_FENCE);                                     \
   }
+#else
+#define BP_TREE(v, OPX) if (0) {\
+  }
+#endif
 #define BP_ADD(a, b) ((a) + (b))
 /* max that propagates NaN */
 #define BP_NMAX(a, b) (isnan(a) ? (a) : isnan(b) ? (b) : (b) > (a) ? (b) : (a))

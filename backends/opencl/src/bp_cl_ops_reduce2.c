@@ -10,6 +10,7 @@
  * keeps the row-major order, so argmax's flat index is unchanged). */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bp_cl_convert.h"
@@ -125,6 +126,15 @@ static bool red2_geom(bp_cl_red2_geom_t *g, const bp_kernel_call_t *call, int no
   return true;
 }
 
+/* Work-group trees (lanes > 1) on GPUs, or anywhere with BP_OPENCL_TREE=1
+ * (to test the GPU path on PoCL); else one work item per output and
+ * barrier-free programs, which PoCL compiles much faster. */
+static bool use_tree(const bp_cl_device_t *dev) {
+  const char *e = getenv("BP_OPENCL_TREE");
+  if (e != NULL && e[0] != '\0') return e[0] == '1';
+  return dev->kind == BP_DEVICE_KIND_GPU;
+}
+
 static bool red2_supports(const bp_kernel_call_t *call) {
   const red2_impl_t *impl = call->kernel_data;
   for (int i = 0; i <= impl->nout; ++i)
@@ -167,7 +177,10 @@ static bp_status_t red2_kernel(const bp_kernel_call_t *call) {
   const char *defines = impl->defines;
   if (impl->op == R_NORM && !(p == 0.0 || p == 1.0 || p == 2.0 || isinf(p)))
     defines = g_defines[G_NORMP][impl->dtype_index];
-  s = bp_cl_program_kernel(ctx, dev, defines, bp_cl_src_reduce2, "bp_red2", &k);
+  const bool tree = use_tree(dev);
+  char defs[700];
+  snprintf(defs, sizeof defs, "%s%s", defines, tree ? "#define BP_TREE_ON 1\n" : "");
+  s = bp_cl_program_kernel(ctx, dev, defs, bp_cl_src_reduce2, "bp_red2", &k);
   if (s == BP_STATUS_OK) {
     /* Lanes per output: a work-group's worth when there is much to
      * reduce, else one work item per output and 64 outputs a group. */
@@ -178,7 +191,7 @@ static bp_status_t red2_kernel(const bp_kernel_call_t *call) {
       kwg = dev->max_wg;
     size_t cap = 1;
     while (cap * 2 <= kwg && cap * 2 <= 256) cap *= 2;
-    size_t lanes = g.n_red > 32 ? cap : 1;
+    size_t lanes = tree && g.n_red > 32 ? cap : 1;
     size_t group = lanes == 1 ? (cap < 64 ? cap : 64) : 1;
     size_t rows = ((size_t)g.n_out + group - 1) / group * group;
     size_t global[2] = {lanes, rows}, local[2] = {lanes, group};

@@ -10,6 +10,7 @@
  * normalized dims), each stripped of size-1 dims and merged where every
  * operand is contiguous across. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bp_cl_convert.h"
@@ -213,6 +214,15 @@ static bool row_supports(const bp_kernel_call_t *call) {
   return call_geom(call, impl->op, &g, &gc);
 }
 
+/* Work-group trees (lanes > 1) on GPUs, or anywhere with BP_OPENCL_TREE=1
+ * (to test the GPU path on PoCL); else one work item per output and
+ * barrier-free programs, which PoCL compiles much faster. */
+static bool use_tree(const bp_cl_device_t *dev) {
+  const char *e = getenv("BP_OPENCL_TREE");
+  if (e != NULL && e[0] != '\0') return e[0] == '1';
+  return dev->kind == BP_DEVICE_KIND_GPU;
+}
+
 /* Lanes per row and rows per work-group for rows of n elements. */
 static void row_launch(const bp_cl_device_t *dev, cl_kernel k, int64_t rows, int64_t n,
                        size_t global[2], size_t local[2]) {
@@ -258,7 +268,7 @@ static void arg_facc(arg_list_t *a, const bp_cl_device_t *dev, double v) {
 static bp_status_t launch(bp_cl_ctx_t *ctx, bp_cl_device_t *dev, arg_list_t *a, int64_t rows,
                           int64_t n, const char *what) {
   size_t global[2], local[2];
-  row_launch(dev, a->k, rows, n, global, local);
+  row_launch(dev, a->k, rows, use_tree(dev) ? n : 1, global, local);
   cl_int err = a->err;
   if (err == CL_SUCCESS)
     err = clEnqueueNDRangeKernel(dev->queue, a->k, 2, NULL, global, local, 0, NULL, NULL);
@@ -280,11 +290,14 @@ static bp_status_t row_kernel(const bp_kernel_call_t *call) {
   bp_status_t s = bp_cl_device_get(ctx, call->device_index, &dev);
   if (s != BP_STATUS_OK) return s;
   const cl_int log_out = op == OP_LOG_SOFTMAX || op == OP_LSM_BW;
+  char defs[700];
+  snprintf(defs, sizeof defs, "%s%s", impl->defines,
+           use_tree(dev) && op != OP_CUMSUM && op != OP_CUMPROD ? "#define BP_TREE_ON 1\n" : "");
   pthread_mutex_lock(&dev->lock);
   arg_list_t a = {NULL, 0, CL_SUCCESS};
   switch (op) {
     case OP_SOFTMAX: case OP_LOG_SOFTMAX:
-      s = bp_cl_program_kernel(ctx, dev, impl->defines, bp_cl_src_rownorm, "bp_softmax", &a.k);
+      s = bp_cl_program_kernel(ctx, dev, defs, bp_cl_src_rownorm, "bp_softmax", &a.k);
       if (s != BP_STATUS_OK) break;
       arg_mem(&a, out[0]);
       arg_mem(&a, in[0]);
@@ -293,7 +306,7 @@ static bp_status_t row_kernel(const bp_kernel_call_t *call) {
       s = launch(ctx, dev, &a, g.n_rows, g.n_in, op_names[op]);
       break;
     case OP_SM_BW: case OP_LSM_BW:
-      s = bp_cl_program_kernel(ctx, dev, impl->defines, bp_cl_src_rownorm, "bp_softmax_bw", &a.k);
+      s = bp_cl_program_kernel(ctx, dev, defs, bp_cl_src_rownorm, "bp_softmax_bw", &a.k);
       if (s != BP_STATUS_OK) break;
       arg_mem(&a, out[0]);
       arg_mem(&a, in[0]);
@@ -307,7 +320,7 @@ static bp_status_t row_kernel(const bp_kernel_call_t *call) {
       const bp_attr_t *hw = find(call, "has_weight", BP_ATTR_BOOL);
       const bp_attr_t *hb = find(call, "has_bias", BP_ATTR_BOOL);
       const cl_int has_w = hw && hw->value.b, has_b = hb && hb->value.b;
-      s = bp_cl_program_kernel(ctx, dev, impl->defines, bp_cl_src_rownorm, "bp_layer_norm", &a.k);
+      s = bp_cl_program_kernel(ctx, dev, defs, bp_cl_src_rownorm, "bp_layer_norm", &a.k);
       if (s != BP_STATUS_OK) break;
       arg_mem(&a, out[0]);
       arg_mem(&a, out[1]);
@@ -326,7 +339,7 @@ static bp_status_t row_kernel(const bp_kernel_call_t *call) {
       const bp_attr_t *hw = find(call, "has_weight", BP_ATTR_BOOL);
       const cl_int has_w = hw && hw->value.b;
       if (g.n_rows > 0 && g.n_in > 0) {
-        s = bp_cl_program_kernel(ctx, dev, impl->defines, bp_cl_src_rownorm, "bp_layer_norm_bw",
+        s = bp_cl_program_kernel(ctx, dev, defs, bp_cl_src_rownorm, "bp_layer_norm_bw",
                                  &a.k);
         if (s != BP_STATUS_OK) break;
         arg_mem(&a, out[0]);
@@ -342,7 +355,7 @@ static bp_status_t row_kernel(const bp_kernel_call_t *call) {
       }
       if (gc.n_in > 0) { /* grad_weight, grad_bias: sums over the rows (0 for none) */
         arg_list_t c = {NULL, 0, CL_SUCCESS};
-        s = bp_cl_program_kernel(ctx, dev, impl->defines, bp_cl_src_rownorm,
+        s = bp_cl_program_kernel(ctx, dev, defs, bp_cl_src_rownorm,
                                  "bp_layer_norm_bw_cols", &c.k);
         if (s != BP_STATUS_OK) break;
         arg_mem(&c, out[1]);
@@ -358,7 +371,7 @@ static bp_status_t row_kernel(const bp_kernel_call_t *call) {
     }
     case OP_CUMSUM: case OP_CUMPROD: {
       const cl_int is_prod = op == OP_CUMPROD;
-      s = bp_cl_program_kernel(ctx, dev, impl->defines, bp_cl_src_rownorm, "bp_scan", &a.k);
+      s = bp_cl_program_kernel(ctx, dev, defs, bp_cl_src_rownorm, "bp_scan", &a.k);
       if (s != BP_STATUS_OK) break;
       arg_mem(&a, out[0]);
       arg_mem(&a, in[0]);
