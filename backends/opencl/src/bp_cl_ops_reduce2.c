@@ -140,6 +140,12 @@ static bool red2_supports(const bp_kernel_call_t *call) {
   for (int i = 0; i <= impl->nout; ++i)
     if (!bp_cl_device_takes(call, impl->sig[i])) return false;
   if (call->num_inputs != 1 || call->num_outputs != (uint32_t)impl->nout) return false;
+  /* A float product that leaves float's range and comes back is finite in
+   * the reference (double): declined on devices without cl_khr_fp64. */
+  const bp_cl_ctx_t *ctx = call->plugin_ctx;
+  if (impl->op == R_PROD && bp_cl_dtype_is_float(impl->sig[0]) &&
+      !ctx->devices[call->device_index].has_fp64)
+    return false;
   bp_cl_red2_geom_t g;
   return red2_geom(&g, call, impl->nout);
 }

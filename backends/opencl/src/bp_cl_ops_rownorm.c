@@ -210,6 +210,14 @@ static bool call_geom(const bp_kernel_call_t *call, row_op_t op, bp_cl_row_geom_
 static bool row_supports(const bp_kernel_call_t *call) {
   const row_impl_t *impl = call->kernel_data;
   if (!bp_cl_device_takes(call, impl->dtype)) return false;
+  /* A float cumprod whose running product leaves float's range and comes
+   * back is finite in the reference (double) but inf in float: declined on
+   * devices without cl_khr_fp64 (the other ops keep float's accuracy
+   * within their tolerances there). */
+  const bp_cl_ctx_t *ctx = call->plugin_ctx;
+  if (impl->op == OP_CUMPROD && impl->dtype != BP_DTYPE_I64 &&
+      !ctx->devices[call->device_index].has_fp64)
+    return false;
   bp_cl_row_geom_t g, gc;
   return call_geom(call, impl->op, &g, &gc);
 }
@@ -280,7 +288,7 @@ static bp_status_t row_kernel(const bp_kernel_call_t *call) {
   const row_impl_t *impl = call->kernel_data;
   const row_op_t op = impl->op;
   bp_cl_row_geom_t g, gc;
-  if (!bp_cl_device_takes(call, impl->dtype) || !call_geom(call, op, &g, &gc))
+  if (!row_supports(call) || !call_geom(call, op, &g, &gc))
     return bp_cl_fail(ctx, BP_STATUS_UNSUPPORTED, "opencl %s: call not supported", op_names[op]);
   const bp_tensor_desc_t *const *in = call->inputs, *const *out = call->outputs;
   bool empty = g.n_rows == 0 || (g.n_in == 0 && op != OP_LN && op != OP_LN_BW);
