@@ -298,7 +298,9 @@ __kernel void bp_red2(__global uchar *out0, __global uchar *out1, __global const
     BP_TREE_EXT(m, mi, true);
     FACC fm = mi < 0 || isinf(m) ? (FACC)0 : (FACC)m;
     FACC s = 0;
-    BP_FOR_RED(j, xo) s += exp((FACC)BP_X(j) - fm);
+    /* exp in the compute type (float for f16/bf16/f32: fast on GPUs), the
+     * sum in FACC */
+    BP_FOR_RED(j, xo) s += (FACC)exp((CT)((FACC)BP_X(j) - fm));
     BP_TREE(lacc, s, BP_ADD);
     if (active && lane == 0) BP_STA((__global BP_T *)out0, oo0, log(s) + fm);
   }
