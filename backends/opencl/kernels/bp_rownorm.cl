@@ -231,40 +231,109 @@ __kernel void bp_layer_norm_bw_cols(__global BP_T *gw, __global BP_T *gb,
 #endif
 
 #if defined(BP_G_SCAN)
-/* cumsum / cumprod along the inner dim: one work item per line, in order.
- * operands: 0 x, 1 out. Floats accumulate in FACC and every output rounds
- * once; cumsum compensates its running sum (Neumaier) as the reference
- * (ref_reduce2_scan.c); i64 wraps. */
+/* cumsum / cumprod along the inner dim. operands: 0 x, 1 out. Floats
+ * accumulate in FACC and every output rounds once; cumsum compensates its
+ * running sum (Neumaier) as the reference (ref_reduce2_scan.c); i64 wraps.
+ * One work item per line; with the tree (GPUs), L lanes per line each scan
+ * a contiguous chunk: chunk totals, an exclusive prefix over the lanes (lane
+ * 0, in order), then each lane rescans its chunk from its prefix. */
+#define BP_SCAN_X(i) BP_LD(x, o[0] + bp_row_inner(&g, 0, i))
+#define BP_SCAN_O(i) (o[1] + bp_row_inner(&g, 1, i))
+/* One Neumaier step: s + c is the running sum. */
+#define BP_NEUMAIER(s, c, v)                                                  \
+  do {                                                                        \
+    const FACC t_ = (s) + (v);                                                \
+    if (isfinite(t_))                                                         \
+      (c) += fabs(s) >= fabs(v) ? ((s) - t_) + (v) : ((v) - t_) + (s);        \
+    else                                                                      \
+      (c) = 0; /* inf or NaN from here on: nothing to compensate */           \
+    (s) = t_;                                                                 \
+  } while (0)
+
 __kernel void bp_scan(__global BP_T *out, __global const BP_T *x, const bp_row_geom_t g,
                       const int is_prod) {
+  const uint lane = get_local_id(0), L = get_local_size(0);
+  const uint base = get_local_id(1) * L, slot = base + lane;
   const long row = get_global_id(1);
-  if (row >= g.n_rows) return;
+  const bool active = row < g.n_rows;
   long o[6];
-  bp_row_outer(&g, row, o, 2);
+  bp_row_outer(&g, active ? row : 0, o, 2);
+  const long chunk = (g.n_in + (long)L - 1) / (long)L;
+  const long i0 = active ? min((long)lane * chunk, g.n_in) : 0;
+  const long i1 = active ? min(i0 + chunk, g.n_in) : 0;
 #ifdef BP_INT
-  ulong acc = is_prod ? 1 : 0;
-  for (long i = 0; i < g.n_in; ++i) {
-    const ulong v = (ulong)BP_LD(x, o[0] + bp_row_inner(&g, 0, i));
+  ulong pre = is_prod ? 1 : 0;
+#ifdef BP_TREE_ON
+  __local ulong lint[BP_WG_MAX];
+  if (L > 1) {
+    ulong t = pre;
+    for (long i = i0; i < i1; ++i) t = is_prod ? t * (ulong)BP_SCAN_X(i) : t + (ulong)BP_SCAN_X(i);
+    lint[slot] = t;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    if (lane == 0) {
+      ulong acc = pre;
+      for (uint k = 0; k < L; ++k) {
+        const ulong tk = lint[base + k];
+        lint[base + k] = acc;
+        acc = is_prod ? acc * tk : acc + tk;
+      }
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    pre = lint[slot];
+  }
+#endif
+  ulong acc = pre;
+  for (long i = i0; i < i1; ++i) {
+    const ulong v = (ulong)BP_SCAN_X(i);
     acc = is_prod ? acc * v : acc + v;
-    out[o[1] + bp_row_inner(&g, 1, i)] = (long)acc;
+    out[BP_SCAN_O(i)] = (long)acc;
   }
 #else
+  FACC pre_s = is_prod ? 1 : 0, pre_c = 0;
+#ifdef BP_TREE_ON
+  __local FACC ls[BP_WG_MAX];
+  __local FACC lc[BP_WG_MAX];
+  if (L > 1) {
+    FACC s = pre_s, c = 0;
+    for (long i = i0; i < i1; ++i) {
+      const FACC v = (FACC)BP_SCAN_X(i);
+      if (is_prod) s *= v;
+      else BP_NEUMAIER(s, c, v);
+    }
+    ls[slot] = s;
+    lc[slot] = c;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    if (lane == 0) {
+      FACC as = pre_s, ac = 0;
+      for (uint k = 0; k < L; ++k) {
+        const FACC ts = ls[base + k], tc = lc[base + k];
+        ls[base + k] = as;
+        lc[base + k] = ac;
+        if (is_prod) {
+          as *= ts;
+        } else {
+          BP_NEUMAIER(as, ac, ts);
+          if (isfinite(as)) ac += tc;
+        }
+      }
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    pre_s = ls[slot];
+    pre_c = lc[slot];
+  }
+#endif
   if (is_prod) {
-    FACC acc = 1;
-    for (long i = 0; i < g.n_in; ++i) {
-      acc *= (FACC)BP_LD(x, o[0] + bp_row_inner(&g, 0, i));
-      BP_STA(out, o[1] + bp_row_inner(&g, 1, i), acc);
+    FACC acc = pre_s;
+    for (long i = i0; i < i1; ++i) {
+      acc *= (FACC)BP_SCAN_X(i);
+      BP_STA(out, BP_SCAN_O(i), acc);
     }
   } else {
-    FACC s = 0, c = 0; /* s + c is the running sum */
-    for (long i = 0; i < g.n_in; ++i) {
-      const FACC v = (FACC)BP_LD(x, o[0] + bp_row_inner(&g, 0, i)), t = s + v;
-      if (isfinite(t))
-        c += fabs(s) >= fabs(v) ? (s - t) + v : (v - t) + s;
-      else
-        c = 0; /* inf or NaN from here on: nothing to compensate */
-      s = t;
-      BP_STA(out, o[1] + bp_row_inner(&g, 1, i), isfinite(s) ? s + c : s);
+    FACC s = pre_s, c = pre_c;
+    for (long i = i0; i < i1; ++i) {
+      const FACC v = (FACC)BP_SCAN_X(i);
+      BP_NEUMAIER(s, c, v);
+      BP_STA(out, BP_SCAN_O(i), isfinite(s) ? s + c : s);
     }
   }
 #endif

@@ -300,7 +300,7 @@ static bp_status_t row_kernel(const bp_kernel_call_t *call) {
   const cl_int log_out = op == OP_LOG_SOFTMAX || op == OP_LSM_BW;
   char defs[700];
   snprintf(defs, sizeof defs, "%s%s", impl->defines,
-           use_tree(dev) && op != OP_CUMSUM && op != OP_CUMPROD ? "#define BP_TREE_ON 1\n" : "");
+           use_tree(dev) ? "#define BP_TREE_ON 1\n" : "");
   pthread_mutex_lock(&dev->lock);
   arg_list_t a = {NULL, 0, CL_SUCCESS};
   switch (op) {
@@ -385,8 +385,7 @@ static bp_status_t row_kernel(const bp_kernel_call_t *call) {
       arg_mem(&a, in[0]);
       arg(&a, sizeof g, &g);
       arg(&a, sizeof is_prod, &is_prod);
-      /* one work item per line (lanes = 1) */
-      s = launch(ctx, dev, &a, g.n_rows, 1, op_names[op]);
+      s = launch(ctx, dev, &a, g.n_rows, g.n_in, op_names[op]);
       break;
     }
     default:
