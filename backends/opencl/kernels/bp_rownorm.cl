@@ -104,6 +104,24 @@ __kernel void bp_softmax(__global BP_T *y, __global const BP_T *x, const bp_row_
   }
   BP_TREE(mx, BP_NMAX);
   FACC sum = 0;
+#ifdef BP_CT_STORED
+  /* y holds CT exactly (f32, f64): keep exp(x - max) there for the last
+   * pass instead of computing it twice (x is read before y is written at
+   * each element, so y may alias x) */
+  if (!log_out) {
+    BP_FOR_IN(i) {
+      const CT e = exp((CT)((FACC)BP_LD(x, o[0] + bp_row_inner(&g, 0, i)) - mx));
+      y[o[1] + bp_row_inner(&g, 1, i)] = e;
+      sum += (FACC)e;
+    }
+    BP_TREE(sum, BP_ADD);
+    BP_FOR_IN(i) {
+      const long yi = o[1] + bp_row_inner(&g, 1, i);
+      BP_STA(y, yi, (FACC)y[yi] / sum);
+    }
+    return;
+  }
+#endif
   BP_FOR_IN(i) sum += (FACC)exp((CT)((FACC)BP_LD(x, o[0] + bp_row_inner(&g, 0, i)) - mx));
   BP_TREE(sum, BP_ADD);
   const FACC lse = log(sum);

@@ -417,7 +417,9 @@ bp_status_t bp_cl_register_rownorm(bp_cl_ctx_t *ctx) {
                "#else\n#define BP_STA(p, i, v) bp_stf_%s(p, i, v)\n#endif\n%s",
                op_group[op], bp_cl_storage_type(t),
                t == BP_DTYPE_F64 ? "double" : t == BP_DTYPE_I64 ? "long" : "float", tag, tag, tag,
-               t == BP_DTYPE_I64 ? "#define BP_INT 1\n" : "");
+               t == BP_DTYPE_I64                          ? "#define BP_INT 1\n"
+               : t == BP_DTYPE_F32 || t == BP_DTYPE_F64 ? "#define BP_CT_STORED 1\n"
+                                                        : "");
       bp_status_t s = bp_cl_register(ctx, op_names[op], impl->sig,
                                      (uint32_t)(op_nin[op] + op_nout[op]), row_kernel,
                                      row_supports, impl);
