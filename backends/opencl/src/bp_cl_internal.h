@@ -112,6 +112,8 @@ extern const char bp_cl_src_reduce[];
 extern const char bp_cl_src_matmul[];
 extern const char bp_cl_src_random[];
 extern const char bp_cl_src_memory[];
+extern const char bp_cl_src_reduce2[];
+extern const char bp_cl_src_rownorm[];
 
 /* ---- memory (bp_cl_memory.c) ---- */
 
@@ -185,6 +187,10 @@ const char *bp_cl_matmul_defines(bp_dtype_t dtype);
 
 bp_status_t bp_cl_register_elementwise(bp_cl_ctx_t *ctx);
 bp_status_t bp_cl_register_reduce(bp_cl_ctx_t *ctx);
+bp_status_t bp_cl_register_reduce2(bp_cl_ctx_t *ctx);
+bp_status_t bp_cl_register_rownorm(bp_cl_ctx_t *ctx);
+bp_status_t bp_cl_register_elementwise2(bp_cl_ctx_t *ctx);
+bp_status_t bp_cl_register_bernoulli(bp_cl_ctx_t *ctx);
 bp_status_t bp_cl_register_matmul(bp_cl_ctx_t *ctx);
 bp_status_t bp_cl_register_random(bp_cl_ctx_t *ctx);
 bp_status_t bp_cl_register_conv(bp_cl_ctx_t *ctx);

@@ -148,6 +148,10 @@ static bp_status_t cl_init(const bp_host_api_t *host, void **out_ctx) {
   bp_status_t s = enumerate(ctx);
   if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_elementwise(ctx);
   if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_reduce(ctx);
+  if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_reduce2(ctx);
+  if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_rownorm(ctx);
+  if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_elementwise2(ctx);
+  if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_bernoulli(ctx);
   if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_matmul(ctx);
   if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_random(ctx);
   if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_conv(ctx);
