@@ -1,0 +1,102 @@
+/* bp_convbwd.cl - conv2d_backward as reference/src/ref_nn_backward.c
+ * defines it, by gathering (no atomics, the same bits every run):
+ *   grad_input[n, c, ih, iw]   = sum over oc of c's group, kh, kw with
+ *                                ih = oh*s - p + kh*d (and iw alike) of g * w
+ *   grad_weight[oc, ci, kh, kw] = sum over n, oh, ow of g * x
+ *   grad_bias[oc]              = sum over n, oh, ow of g
+ * in BP_ACC, one work item per output element. */
+
+/* Must match bp_cl_cbw_geom_t (bp_cl_ops_convbwd.c). */
+typedef struct bp_cbw_geom {
+  long n, c, h, w, cout, cg, coutg, kh, kw, oh, ow;
+  long s[2], p[2], d[2];
+  long gs[4], xs[4], ws[4], gis[4], gws[4], gbs;
+  long g_off, x_off, w_off, gi_off, gw_off, gb_off;
+} bp_cbw_geom_t;
+
+__kernel void bp_conv_bwd_input(__global const BP_T *go, __global const BP_T *wt,
+                                __global BP_T *gi, const bp_cbw_geom_t q) {
+  const long total = q.n * q.c * q.h * q.w;
+  for (long e = get_global_id(0); e < total; e += get_global_size(0)) {
+    long iw = e % q.w, r = e / q.w;
+    long ih = r % q.h;
+    r /= q.h;
+    long c = r % q.c, n = r / q.c;
+    long grp = c / q.cg, ci = c % q.cg;
+    BP_ACC acc = 0;
+    for (long oc = grp * q.coutg; oc < (grp + 1) * q.coutg; ++oc)
+      for (long a = 0; a < q.kh; ++a) {
+        long th = ih + q.p[0] - a * q.d[0];
+        if (th < 0 || th % q.s[0]) continue;
+        long oh = th / q.s[0];
+        if (oh >= q.oh) continue;
+        for (long b = 0; b < q.kw; ++b) {
+          long tw = iw + q.p[1] - b * q.d[1];
+          if (tw < 0 || tw % q.s[1]) continue;
+          long ow = tw / q.s[1];
+          if (ow >= q.ow) continue;
+          acc += (BP_ACC)BP_LD(go, q.g_off + n * q.gs[0] + oc * q.gs[1] + oh * q.gs[2] + ow * q.gs[3]) *
+                 (BP_ACC)BP_LD(wt, q.w_off + oc * q.ws[0] + ci * q.ws[1] + a * q.ws[2] + b * q.ws[3]);
+        }
+      }
+    BP_STA(gi, q.gi_off + n * q.gis[0] + c * q.gis[1] + ih * q.gis[2] + iw * q.gis[3], acc);
+  }
+}
+
+/* Weight gradient, one work item per (oc, ci, kh, kw) and part p of the
+ * images: part p sums images p, p + P, ...; P == 1 stores, else the part
+ * goes to part[e * P + p] for bp_conv_bwd_final. */
+__kernel void bp_conv_bwd_weight(__global const BP_T *go, __global const BP_T *x,
+                                 __global BP_T *gw, const bp_cbw_geom_t q, const long parts,
+                                 __global BP_ACC *part) {
+  const long total = q.cout * q.cg * q.kh * q.kw;
+  const long p = get_global_id(1);
+  for (long e = get_global_id(0); e < total; e += get_global_size(0)) {
+    long b = e % q.kw, r = e / q.kw;
+    long a = r % q.kh;
+    r /= q.kh;
+    long ci = r % q.cg, oc = r / q.cg;
+    long c = (oc / q.coutg) * q.cg + ci;
+    BP_ACC acc = 0;
+    for (long n = p; n < q.n; n += parts)
+      for (long oh = 0; oh < q.oh; ++oh) {
+        long ih = oh * q.s[0] - q.p[0] + a * q.d[0];
+        if (ih < 0 || ih >= q.h) continue;
+        for (long ow = 0; ow < q.ow; ++ow) {
+          long iw = ow * q.s[1] - q.p[1] + b * q.d[1];
+          if (iw < 0 || iw >= q.w) continue;
+          acc += (BP_ACC)BP_LD(go, q.g_off + n * q.gs[0] + oc * q.gs[1] + oh * q.gs[2] + ow * q.gs[3]) *
+                 (BP_ACC)BP_LD(x, q.x_off + n * q.xs[0] + c * q.xs[1] + ih * q.xs[2] + iw * q.xs[3]);
+        }
+      }
+    if (parts == 1)
+      BP_STA(gw, q.gw_off + oc * q.gws[0] + ci * q.gws[1] + a * q.gws[2] + b * q.gws[3], acc);
+    else
+      part[e * parts + p] = acc;
+  }
+}
+
+__kernel void bp_conv_bwd_final(__global BP_T *gw, const bp_cbw_geom_t q, const long parts,
+                                __global const BP_ACC *part) {
+  const long total = q.cout * q.cg * q.kh * q.kw;
+  for (long e = get_global_id(0); e < total; e += get_global_size(0)) {
+    long b = e % q.kw, r = e / q.kw;
+    long a = r % q.kh;
+    r /= q.kh;
+    long ci = r % q.cg, oc = r / q.cg;
+    BP_ACC acc = 0;
+    for (long p = 0; p < parts; ++p) acc += part[e * parts + p];
+    BP_STA(gw, q.gw_off + oc * q.gws[0] + ci * q.gws[1] + a * q.gws[2] + b * q.gws[3], acc);
+  }
+}
+
+__kernel void bp_conv_bwd_bias(__global const BP_T *go, __global BP_T *gb, const bp_cbw_geom_t q) {
+  for (long oc = get_global_id(0); oc < q.cout; oc += get_global_size(0)) {
+    BP_ACC acc = 0;
+    for (long n = 0; n < q.n; ++n)
+      for (long oh = 0; oh < q.oh; ++oh)
+        for (long ow = 0; ow < q.ow; ++ow)
+          acc += (BP_ACC)BP_LD(go, q.g_off + n * q.gs[0] + oc * q.gs[1] + oh * q.gs[2] + ow * q.gs[3]);
+    BP_STA(gb, q.gb_off + oc * q.gbs, acc);
+  }
+}
