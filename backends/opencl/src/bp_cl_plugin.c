@@ -157,6 +157,7 @@ static bp_status_t cl_init(const bp_host_api_t *host, void **out_ctx) {
   if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_loss(ctx);
   if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_index(ctx);
   if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_conv_backward(ctx);
+  if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_norm(ctx);
   if (s != BP_STATUS_OK) {
     cl_shutdown(ctx);
     return s;
