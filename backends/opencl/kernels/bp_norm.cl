@@ -66,7 +66,7 @@ __kernel void bp_norm_fwd(__global const BP_T *x, const bp_tv_t xv, __global BP_
   const int j = get_local_id(0), L = get_local_size(0);
   const long m = p.m;
   for (long grp = get_group_id(0); grp < p.groups; grp += get_num_groups(0)) {
-    A mean = 0, rstd;
+    A mean = 0, rstd, unbiased = 0;
     if (p.kind == 0 && !p.training) {
       mean = (A)BP_LD(rm, p.rm_off + grp * p.rm_st);
       rstd = (A)1 / sqrt((A)BP_LD(rv, p.rv_off + grp * p.rv_st) + eps);
@@ -84,13 +84,7 @@ __kernel void bp_norm_fwd(__global const BP_T *x, const bp_tv_t xv, __global BP_
       }
       q = bp_wg_sum(scratch, q);
       rstd = (A)1 / sqrt((m ? q / (A)m : (A)NAN) + eps);
-      if (p.kind == 0 && p.has_rs && j == 0) {
-        const long mo = p.rm_off + grp * p.rm_st, vo = p.rv_off + grp * p.rv_st;
-        const A unbiased = m > 1 ? q / (A)(m - 1) : (A)NAN;
-        const A old_m = (A)BP_LD(rm, mo), old_v = (A)BP_LD(rv, vo);
-        BP_STA(rm, mo, ((A)1 - momentum) * old_m + momentum * mean);
-        BP_STA(rv, vo, ((A)1 - momentum) * old_v + momentum * unbiased);
-      }
+      unbiased = m > 1 ? q / (A)(m - 1) : (A)NAN;
     }
     for (long e = j; e < m; e += L) {
       A v = ((A)BP_LD(x, bp_norm_off(&xv, &p, grp, e)) - mean) * rstd;
@@ -110,6 +104,12 @@ __kernel void bp_norm_fwd(__global const BP_T *x, const bp_tv_t xv, __global BP_
       } else {
         BP_STA(sm, bp_stat_off(&p, grp, 0), mean);
         BP_STA(si, bp_stat_off(&p, grp, 1), rstd);
+      }
+      if (p.kind == 0 && p.training && p.has_rs) {
+        const long mo = p.rm_off + grp * p.rm_st, vo = p.rv_off + grp * p.rv_st;
+        const A old_m = (A)BP_LD(rm, mo), old_v = (A)BP_LD(rv, vo);
+        BP_STA(rm, mo, ((A)1 - momentum) * old_m + momentum * mean);
+        BP_STA(rv, vo, ((A)1 - momentum) * old_v + momentum * unbiased);
       }
     }
   }
