@@ -129,16 +129,19 @@ __kernel void bp_bce(__global const BP_T *x, const bp_tv_t xv, __global const BP
 /* Pass 2. mode: 0 none (total weight only), 1 sum, 2 mean over count,
  * 3 mean over the weight sum, 4 cross_entropy sum, 5 cross_entropy mean
  * (class targets: both terms over the weight sum). tw (when has_tw) gets
- * the weight sum. Launched as one work group of get_local_size(0) items. */
+ * the weight sum. BP_WG (GPUs): one work group sums in local memory; else
+ * (CPU devices) one work item, no barriers (which PoCL compiles slowly). */
 __kernel void bp_loss_final(__global const A *part, const long count, const int nparts,
                             const int mode, const A ls, const A C, __global BP_T *out,
                             const long out_off, __global BP_T *tw, const long tw_off,
                             const int has_tw, __local A *scratch) {
+  A s[3] = {0, 0, 0};
+#ifdef BP_WG
   const int j = get_local_id(0), L = get_local_size(0);
   for (int k = 0; k < nparts; ++k) {
-    A s = 0;
-    for (long i = j; i < count; i += L) s += part[k * count + i];
-    scratch[k * L + j] = s;
+    A v = 0;
+    for (long i = j; i < count; i += L) v += part[k * count + i];
+    scratch[k * L + j] = v;
   }
   barrier(CLK_LOCAL_MEM_FENCE);
   for (int h = L / 2; h > 0; h /= 2) {
@@ -147,7 +150,13 @@ __kernel void bp_loss_final(__global const A *part, const long count, const int 
     barrier(CLK_LOCAL_MEM_FENCE);
   }
   if (j != 0) return;
-  const A s0 = scratch[0], s1 = nparts > 1 ? scratch[L] : (A)0, s2 = nparts > 2 ? scratch[2 * L] : (A)0;
+  for (int k = 0; k < nparts; ++k) s[k] = scratch[k * L];
+#else
+  if (get_global_id(0) != 0) return;
+  for (int k = 0; k < nparts; ++k)
+    for (long i = 0; i < count; ++i) s[k] += part[k * count + i];
+#endif
+  const A s0 = s[0], s1 = s[1], s2 = s[2];
   A r = s0;
   if (mode == 2) r = s0 / (A)count;
   if (mode == 3) r = s0 / s2;

@@ -43,6 +43,7 @@ static inline long bp_stat_off(const bp_norm_p_t *p, long grp, int s) {
   return off + (grp / p->G) * st0 + (grp % p->G) * st1;
 }
 
+#ifdef BP_WG
 /* The sum of v over the work group, in a fixed order. */
 static inline A bp_wg_sum(__local A *scratch, A v) {
   const int j = get_local_id(0), L = get_local_size(0);
@@ -55,7 +56,17 @@ static inline A bp_wg_sum(__local A *scratch, A v) {
   }
   return scratch[0];
 }
+#define BP_LID ((int)get_local_id(0))
+#define BP_LSZ ((int)get_local_size(0))
+#else
+/* CPU devices (no BP_WG): one work item per statistic, no barriers (which
+ * PoCL is slow to compile). */
+#define bp_wg_sum(scratch, v) (v)
+#define BP_LID 0
+#define BP_LSZ 1
+#endif
 
+#ifdef BP_K_FWD
 /* wv, sv: rms_norm's weight and rstd views (the others take theirs from p). */
 __kernel void bp_norm_fwd(__global const BP_T *x, const bp_tv_t xv, __global BP_T *y,
                           const bp_tv_t yv, __global const BP_T *w, __global const BP_T *b,
@@ -63,7 +74,7 @@ __kernel void bp_norm_fwd(__global const BP_T *x, const bp_tv_t xv, __global BP_
                           __global BP_T *si, const bp_tv_t wv, const bp_tv_t sv,
                           const bp_norm_p_t p, const A eps, const A momentum,
                           __local A *scratch) {
-  const int j = get_local_id(0), L = get_local_size(0);
+  const int j = BP_LID, L = BP_LSZ;
   const long m = p.m;
   for (long grp = get_group_id(0); grp < p.groups; grp += get_num_groups(0)) {
     A mean = 0, rstd, unbiased = 0;
@@ -115,6 +126,9 @@ __kernel void bp_norm_fwd(__global const BP_T *x, const bp_tv_t xv, __global BP_
   }
 }
 
+#endif
+
+#ifdef BP_K_BWD
 /* grad_input per statistic (and, for batch_norm, whose statistics are the
  * channels, grad_weight and grad_bias):
  *   gx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
@@ -124,7 +138,7 @@ __kernel void bp_norm_bwd(__global const BP_T *g, const bp_tv_t gv, __global con
                           __global const BP_T *w, __global const BP_T *sm,
                           __global const BP_T *si, __global BP_T *gw, __global BP_T *gb,
                           const bp_norm_p_t p, __local A *scratch) {
-  const int j = get_local_id(0), L = get_local_size(0);
+  const int j = BP_LID, L = BP_LSZ;
   const long m = p.m;
   for (long grp = get_group_id(0); grp < p.groups; grp += get_num_groups(0)) {
     const A mean = (A)BP_LD(sm, bp_stat_off(&p, grp, 0)), rstd = (A)BP_LD(si, bp_stat_off(&p, grp, 1));
@@ -162,13 +176,16 @@ __kernel void bp_norm_bwd(__global const BP_T *g, const bp_tv_t gv, __global con
   }
 }
 
+#endif
+
+#ifdef BP_K_GNWB
 /* group_norm's grad_weight and grad_bias: one work group per channel c,
  * over the images and c's elements. */
 __kernel void bp_gn_bwd_wb(__global const BP_T *g, const bp_tv_t gv, __global const BP_T *x,
                            const bp_tv_t xv, __global const BP_T *sm, __global const BP_T *si,
                            __global BP_T *gw, __global BP_T *gb, const bp_norm_p_t p,
                            const long n, __local A *scratch) {
-  const int j = get_local_id(0), L = get_local_size(0);
+  const int j = BP_LID, L = BP_LSZ;
   const long C = p.G * p.cg, count = n * p.r;
   for (long c = get_group_id(0); c < C; c += get_num_groups(0)) {
     A sg = 0, sgx = 0;
@@ -189,3 +206,4 @@ __kernel void bp_gn_bwd_wb(__global const BP_T *g, const bp_tv_t gv, __global co
     }
   }
 }
+#endif

@@ -199,8 +199,11 @@ static bp_status_t loss_kernel(const bp_kernel_call_t *call) {
     s = bp_cl_nn_launch(ctx, dev, defines, bp_cl_src_loss, kname, a, na, count, NULL, NULL);
   }
   if (s == BP_STATUS_OK && final) {
+    const bool wg = dev->kind == BP_DEVICE_KIND_GPU;
     size_t L = 1;
-    while (L * 2 <= dev->max_wg && L * 2 <= 256) L *= 2;
+    while (wg && L * 2 <= dev->max_wg && L * 2 <= 256) L *= 2;
+    char fdefines[800];
+    snprintf(fdefines, sizeof fdefines, "%s%s", defines, wg ? "#define BP_WG 1\n" : "");
     const size_t es = bp_abi_dtype_size(impl->dtype);
     cl_long out_off = (cl_long)(call->outputs[0]->byte_offset / es), tw_off = 0;
     cl_mem tw = out;
@@ -213,7 +216,7 @@ static bp_status_t loss_kernel(const bp_kernel_call_t *call) {
     bp_cl_arg_t a[12] = {BP_CL_ARG(part), BP_CL_ARG(count), BP_CL_ARG(np), BP_CL_ARG(mode),
                          ls_arg, c_arg, BP_CL_ARG(out), BP_CL_ARG(out_off), BP_CL_ARG(tw),
                          BP_CL_ARG(tw_off), BP_CL_ARG(has_tw), {acc_size * L * 3, NULL}};
-    s = bp_cl_nn_launch(ctx, dev, defines, bp_cl_src_loss, "bp_loss_final", a, 12, -1, global,
+    s = bp_cl_nn_launch(ctx, dev, fdefines, bp_cl_src_loss, "bp_loss_final", a, 12, -1, global,
                         global);
   }
   if (part != NULL) clReleaseMemObject(part);

@@ -173,11 +173,14 @@ static bp_status_t norm_kernel(const bp_kernel_call_t *call) {
   if (s != BP_STATUS_OK) return s;
   const bool dbl = impl->dtype == BP_DTYPE_F64 || dev->has_fp64;
   const size_t acc_size = dbl ? 8 : 4;
-  char defines[700];
-  bp_cl_nn_type_defines(defines, sizeof defines, dev, impl->dtype, true);
+  /* GPUs: a work group of L per statistic, summing in local memory; CPU
+   * devices: one work item per statistic, no barriers (PoCL compiles
+   * barriers slowly and gains nothing from them). One kernel per program. */
+  const bool wg = dev->kind == BP_DEVICE_KIND_GPU;
+  char base[700], defines[800];
+  bp_cl_nn_type_defines(base, sizeof base, dev, impl->dtype, true);
   size_t L = 1;
-  const size_t most = dev->kind == BP_DEVICE_KIND_GPU ? 256 : 64;
-  while (L * 2 <= dev->max_wg && L * 2 <= most) L *= 2;
+  while (wg && L * 2 <= dev->max_wg && L * 2 <= 256) L *= 2;
   cl_long groups = q.p.groups < 65536 ? q.p.groups : 65536;
   size_t global[3] = {(size_t)groups * L, 0, 0}, local[3] = {L, 0, 0};
   bp_cl_arg_t scratch = {acc_size * L, NULL};
@@ -196,6 +199,7 @@ static bp_status_t norm_kernel(const bp_kernel_call_t *call) {
                        BP_CL_ARG(si), BP_CL_ARG(q.v[2]), BP_CL_ARG(q.v[3]), BP_CL_ARG(q.p),
                        dbl ? BP_CL_ARG(eps_d) : BP_CL_ARG(eps_f),
                        dbl ? BP_CL_ARG(mom_d) : BP_CL_ARG(mom_f), scratch};
+    snprintf(defines, sizeof defines, "%s#define BP_K_FWD 1\n%s", base, wg ? "#define BP_WG 1\n" : "");
     s = bp_cl_nn_launch(ctx, dev, defines, bp_cl_src_norm, "bp_norm_fwd", a, 16, -1, global, local);
   } else {
     const bool bn = impl->kind == NORM_BATCH_BWD;
@@ -203,6 +207,7 @@ static bp_status_t norm_kernel(const bp_kernel_call_t *call) {
     bp_cl_arg_t a[] = {BP_CL_ARG(in[0]), BP_CL_ARG(q.v[0]), BP_CL_ARG(in[1]), BP_CL_ARG(q.v[1]),
                        BP_CL_ARG(out[0]), BP_CL_ARG(q.v[2]), BP_CL_ARG(w), BP_CL_ARG(sm),
                        BP_CL_ARG(si), BP_CL_ARG(out[1]), BP_CL_ARG(out[2]), BP_CL_ARG(q.p), scratch};
+    snprintf(defines, sizeof defines, "%s#define BP_K_BWD 1\n%s", base, wg ? "#define BP_WG 1\n" : "");
     s = bp_cl_nn_launch(ctx, dev, defines, bp_cl_src_norm, "bp_norm_bwd", a, 13, -1, global, local);
     if (s == BP_STATUS_OK && !bn) {
       cl_long n = q.n, C = q.p.G * q.p.cg;
@@ -210,6 +215,7 @@ static bp_status_t norm_kernel(const bp_kernel_call_t *call) {
       bp_cl_arg_t b2[] = {BP_CL_ARG(in[0]), BP_CL_ARG(q.v[0]), BP_CL_ARG(in[1]), BP_CL_ARG(q.v[1]),
                           BP_CL_ARG(sm), BP_CL_ARG(si), BP_CL_ARG(out[1]), BP_CL_ARG(out[2]),
                           BP_CL_ARG(q.p), BP_CL_ARG(n), scratch};
+      snprintf(defines, sizeof defines, "%s#define BP_K_GNWB 1\n%s", base, wg ? "#define BP_WG 1\n" : "");
       s = bp_cl_nn_launch(ctx, dev, defines, bp_cl_src_norm, "bp_gn_bwd_wb", b2, 11, -1, g2, local);
     }
   }
