@@ -14,6 +14,7 @@ typedef struct bp_cbw_geom {
   long g_off, x_off, w_off, gi_off, gw_off, gb_off;
 } bp_cbw_geom_t;
 
+#ifdef BP_K_CONVBWD
 __kernel void bp_conv_bwd_input(__global const BP_T *go, __global const BP_T *wt,
                                 __global BP_T *gi, const bp_cbw_geom_t q) {
   const long total = q.n * q.c * q.h * q.w;
@@ -100,3 +101,54 @@ __kernel void bp_conv_bwd_bias(__global const BP_T *go, __global BP_T *gb, const
     BP_STA(gb, q.gb_off + oc * q.gbs, acc);
   }
 }
+#endif
+
+#ifdef BP_K_CONVT
+/* conv_transpose2d, one work item per output element (reference/src/ref_nn.c):
+ *   out[n, co, oh, ow] = bias[co] + sum over kh, kw, ci of co's group with
+ *   oh + p - kh*d = ih*s (and ow alike) of x[n, ci, ih, iw] * w[ci, co % coutg, kh, kw].
+ * Uses q's fields: n, c (C_in), h, w (input), cout, coutg, kh, kw, oh, ow,
+ * s, p, d; xs/x_off (x), ws/w_off (weight [C_in, C_out/groups, KH, KW]),
+ * gis/gi_off (out), gbs/gb_off (bias). Integers wrap (ulong). */
+#ifdef BP_INTEGER
+#define BP_CACC ulong
+#define BP_CLD(p, i) ((ulong)BP_LD(p, i))
+#else
+#define BP_CACC BP_ACC
+#define BP_CLD(p, i) ((BP_ACC)BP_LD(p, i))
+#endif
+__kernel void bp_conv_transpose(__global const BP_T *x, __global const BP_T *wt,
+                                __global const BP_T *bias, __global BP_T *out,
+                                const bp_cbw_geom_t q, const int has_bias) {
+  const long total = q.n * q.cout * q.oh * q.ow;
+  const long groups = q.cout / q.coutg, cing = q.c / groups;
+  for (long e = get_global_id(0); e < total; e += get_global_size(0)) {
+    long ow = e % q.ow, r = e / q.ow;
+    long oh = r % q.oh;
+    r /= q.oh;
+    long co = r % q.cout, n = r / q.cout;
+    long g = co / q.coutg, cw = co % q.coutg;
+    BP_CACC acc = has_bias ? BP_CLD(bias, q.gb_off + co * q.gbs) : (BP_CACC)0;
+    for (long a = 0; a < q.kh; ++a) {
+      long th = oh + q.p[0] - a * q.d[0];
+      if (th < 0 || th % q.s[0]) continue;
+      long ih = th / q.s[0];
+      if (ih >= q.h) continue;
+      for (long b = 0; b < q.kw; ++b) {
+        long tw = ow + q.p[1] - b * q.d[1];
+        if (tw < 0 || tw % q.s[1]) continue;
+        long iw = tw / q.s[1];
+        if (iw >= q.w) continue;
+        for (long ci = g * cing; ci < (g + 1) * cing; ++ci)
+          acc += BP_CLD(x, q.x_off + n * q.xs[0] + ci * q.xs[1] + ih * q.xs[2] + iw * q.xs[3]) *
+                 BP_CLD(wt, q.w_off + ci * q.ws[0] + cw * q.ws[1] + a * q.ws[2] + b * q.ws[3]);
+      }
+    }
+#ifdef BP_INTEGER
+    out[q.gi_off + n * q.gis[0] + co * q.gis[1] + oh * q.gis[2] + ow * q.gis[3]] = (long)acc;
+#else
+    BP_STA(out, q.gi_off + n * q.gis[0] + co * q.gis[1] + oh * q.gis[2] + ow * q.gis[3], acc);
+#endif
+  }
+}
+#endif
