@@ -126,20 +126,28 @@ __kernel void bp_scatter_add(__global BP_T *out, const bp_tv_t ov, __global cons
 #ifndef BP_INTEGER
 /* embedding_backward: grad_weight[v, j] = sum of grad_output[r, j] over
  * the rows r (in order) whose index is v; the padding row stays zero.
- * go: [R, D] as rows of its last dim (gv: its view), ix: R indices. */
+ * go: [R, D] as rows of its last dim (gv: its view), ix: R indices. One
+ * work item per (v, block of BP_EB columns): it scans the indices once and
+ * keeps its block's sums in registers. n = V * blocks. */
+#define BP_EB 16
 __kernel void bp_embedding_bwd(__global BP_T *gw, const bp_tv_t wv, __global const BP_T *go,
                                const bp_tv_t gv, __global const BP_IT *ix, const bp_tv_t iv,
                                const long R, const int has_pad, const long pad, const long n) {
-  const long D = wv.shape[1];
+  const long D = wv.shape[1], blocks = (D + BP_EB - 1) / BP_EB;
   const int gnd = (int)gv.nd;
+  const long gst = gv.st[gnd - 1];
   for (long e = get_global_id(0); e < n; e += get_global_size(0)) {
-    const long v = e / D, j = e % D;
-    BP_ACC acc = 0;
+    const long v = e / blocks, j0 = (e % blocks) * BP_EB;
+    const int nj = (int)min((long)BP_EB, D - j0);
+    BP_ACC acc[BP_EB];
+    for (int jj = 0; jj < BP_EB; ++jj) acc[jj] = 0;
     if (!(has_pad && v == pad))
       for (long r = 0; r < R; ++r)
-        if (BP_IDX(ix, bp_tv_at(&iv, r)) == v)
-          acc += (BP_ACC)BP_LD(go, gv.off + bp_tv_sub(&gv, 0, gnd - 1, r) + j * gv.st[gnd - 1]);
-    BP_STA(gw, wv.off + v * wv.st[0] + j * wv.st[1], acc);
+        if (BP_IDX(ix, bp_tv_at(&iv, r)) == v) {
+          const long ro = gv.off + bp_tv_sub(&gv, 0, gnd - 1, r) + j0 * gst;
+          for (int jj = 0; jj < nj; ++jj) acc[jj] += (BP_ACC)BP_LD(go, ro + jj * gst);
+        }
+    for (int jj = 0; jj < nj; ++jj) BP_STA(gw, wv.off + v * wv.st[0] + (j0 + jj) * wv.st[1], acc[jj]);
   }
 }
 #endif

@@ -161,6 +161,8 @@ static bp_status_t index_kernel(const bp_kernel_call_t *call) {
       has_pad = bp_cl_attr_b(call, "has_padding_idx", false);
       pad = bp_cl_attr_i(call, "padding_idx", 0);
       if (pad < 0) pad += range;
+      n = range * ((call->outputs[0]->shape[1] + 15) / 16); /* (row, block of 16 columns): BP_EB */
+      cn = n;
       a[na++] = BP_CL_ARG(om); a[na++] = BP_CL_ARG(v[0]);
       a[na++] = BP_CL_ARG(m1); a[na++] = BP_CL_ARG(v[1]);
       a[na++] = BP_CL_ARG(m2); a[na++] = BP_CL_ARG(v[2]);
