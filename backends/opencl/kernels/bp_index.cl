@@ -124,30 +124,56 @@ __kernel void bp_scatter_add(__global BP_T *out, const bp_tv_t ov, __global cons
 }
 
 #ifndef BP_INTEGER
-/* embedding_backward: grad_weight[v, j] = sum of grad_output[r, j] over
- * the rows r (in order) whose index is v; the padding row stays zero.
- * go: [R, D] as rows of its last dim (gv: its view), ix: R indices. One
- * work item per (v, block of BP_EB columns): it scans the indices once and
- * keeps its block's sums in registers. n = V * blocks. */
-#define BP_EB 16
-__kernel void bp_embedding_bwd(__global BP_T *gw, const bp_tv_t wv, __global const BP_T *go,
-                               const bp_tv_t gv, __global const BP_IT *ix, const bp_tv_t iv,
-                               const long R, const int has_pad, const long pad, const long n) {
-  const long D = wv.shape[1], blocks = (D + BP_EB - 1) / BP_EB;
+/* embedding_backward, in three steps with no atomics (the same bits every
+ * run, summing each row's gradients in row order as the reference):
+ * bp_eb_keys makes key[r] = index[r] * P + r for the R rows (P >= R, a
+ * power of two; an index out of range, and the padding up to P, sort last),
+ * bp_eb_sort runs the bitonic network on the P keys (one launch per step),
+ * bp_eb_sum gives each (v, j) the sum of grad_output[r, j] over its run of
+ * keys, found by binary search. The padding row stays zero. */
+__kernel void bp_eb_keys(__global long *key, __global const BP_IT *ix, const bp_tv_t iv,
+                         const long R, const long P, const long V) {
+  for (long r = get_global_id(0); r < P; r += get_global_size(0)) {
+    long v = r < R ? BP_IDX(ix, bp_tv_at(&iv, r)) : -1;
+    key[r] = (v >= 0 && v < V) ? v * P + r : LONG_MAX;
+  }
+}
+
+__kernel void bp_eb_sort(__global long *key, const long j, const long k, const long P) {
+  for (long i = get_global_id(0); i < P; i += get_global_size(0)) {
+    const long l = i ^ j;
+    if (l <= i) continue;
+    const long a = key[i], b = key[l];
+    if (((i & k) == 0) ? a > b : a < b) {
+      key[i] = b;
+      key[l] = a;
+    }
+  }
+}
+
+/* go: [R, D] as rows of its last dim (gv: its view). n = V * D. */
+__kernel void bp_eb_sum(__global BP_T *gw, const bp_tv_t wv, __global const BP_T *go,
+                        const bp_tv_t gv, __global const long *key, const long P,
+                        const int has_pad, const long pad, const long n) {
+  const long D = wv.shape[1];
   const int gnd = (int)gv.nd;
   const long gst = gv.st[gnd - 1];
   for (long e = get_global_id(0); e < n; e += get_global_size(0)) {
-    const long v = e / blocks, j0 = (e % blocks) * BP_EB;
-    const int nj = (int)min((long)BP_EB, D - j0);
-    BP_ACC acc[BP_EB];
-    for (int jj = 0; jj < BP_EB; ++jj) acc[jj] = 0;
-    if (!(has_pad && v == pad))
-      for (long r = 0; r < R; ++r)
-        if (BP_IDX(ix, bp_tv_at(&iv, r)) == v) {
-          const long ro = gv.off + bp_tv_sub(&gv, 0, gnd - 1, r) + j0 * gst;
-          for (int jj = 0; jj < nj; ++jj) acc[jj] += (BP_ACC)BP_LD(go, ro + jj * gst);
-        }
-    for (int jj = 0; jj < nj; ++jj) BP_STA(gw, wv.off + v * wv.st[0] + (j0 + jj) * wv.st[1], acc[jj]);
+    const long v = e / D, j = e % D;
+    BP_ACC acc = 0;
+    if (!(has_pad && v == pad)) {
+      long lo = 0, hi = P; /* first key >= v * P */
+      while (lo < hi) {
+        long mid = lo + (hi - lo) / 2;
+        if (key[mid] < v * P) lo = mid + 1;
+        else hi = mid;
+      }
+      for (long t = lo; t < P && key[t] < (v + 1) * P; ++t) {
+        const long r = key[t] - v * P;
+        acc += (BP_ACC)BP_LD(go, gv.off + bp_tv_sub(&gv, 0, gnd - 1, r) + j * gst);
+      }
+    }
+    BP_STA(gw, wv.off + v * wv.st[0] + j * wv.st[1], acc);
   }
 }
 #endif

@@ -74,6 +74,35 @@ static const char *elem_type(bp_dtype_t t) {
   }
 }
 
+/* embedding_backward's three steps (bp_index.cl): keys, bitonic sort, sums. */
+static bp_status_t embedding_bwd(bp_cl_ctx_t *ctx, bp_cl_device_t *dev, const char *defines,
+                                 const bp_kernel_call_t *call, const bp_cl_tv_t *v, cl_long R,
+                                 cl_int has_pad, cl_long pad, int64_t n) {
+  cl_long P = 1, V = call->outputs[0]->shape[0];
+  while (P < R) P *= 2;
+  cl_int err = CL_SUCCESS;
+  cl_mem key = clCreateBuffer(dev->context, CL_MEM_READ_WRITE, sizeof(cl_long) * (size_t)P, NULL, &err);
+  bp_status_t s = bp_cl_check(ctx, err, "clCreateBuffer", "embedding_backward keys");
+  if (s != BP_STATUS_OK) return s;
+  cl_mem gm = (cl_mem)call->inputs[0]->data, im = (cl_mem)call->inputs[1]->data;
+  cl_mem om = (cl_mem)call->outputs[0]->data;
+  bp_cl_arg_t a0[] = {BP_CL_ARG(key), BP_CL_ARG(im), BP_CL_ARG(v[2]), BP_CL_ARG(R), BP_CL_ARG(P),
+                      BP_CL_ARG(V)};
+  s = bp_cl_nn_launch(ctx, dev, defines, bp_cl_src_index, "bp_eb_keys", a0, 6, P, NULL, NULL);
+  for (cl_long k = 2; k <= P && s == BP_STATUS_OK; k *= 2)
+    for (cl_long j = k / 2; j > 0 && s == BP_STATUS_OK; j /= 2) {
+      bp_cl_arg_t a1[] = {BP_CL_ARG(key), BP_CL_ARG(j), BP_CL_ARG(k), BP_CL_ARG(P)};
+      s = bp_cl_nn_launch(ctx, dev, defines, bp_cl_src_index, "bp_eb_sort", a1, 4, P, NULL, NULL);
+    }
+  cl_long cn = n;
+  bp_cl_arg_t a2[] = {BP_CL_ARG(om), BP_CL_ARG(v[0]), BP_CL_ARG(gm), BP_CL_ARG(v[1]),
+                      BP_CL_ARG(key), BP_CL_ARG(P), BP_CL_ARG(has_pad), BP_CL_ARG(pad), BP_CL_ARG(cn)};
+  if (s == BP_STATUS_OK)
+    s = bp_cl_nn_launch(ctx, dev, defines, bp_cl_src_index, "bp_eb_sum", a2, 9, n, NULL, NULL);
+  clReleaseMemObject(key); /* freed once the queued kernels are done */
+  return s;
+}
+
 static bp_status_t index_kernel(const bp_kernel_call_t *call) {
   bp_cl_ctx_t *ctx = call->plugin_ctx;
   const index_impl_t *impl = call->kernel_data;
@@ -154,19 +183,13 @@ static bp_status_t index_kernel(const bp_kernel_call_t *call) {
       a[na++] = BP_CL_ARG(dim);
       break;
     case IDX_EMBEDDING_BWD:
-      kname = "bp_embedding_bwd";
+      kname = "bp_eb_sum"; /* three steps: embedding_bwd() */
       idx = call->inputs[1];
       range = call->outputs[0]->shape[0];
       R = bp_cl_numel(idx);
       has_pad = bp_cl_attr_b(call, "has_padding_idx", false);
       pad = bp_cl_attr_i(call, "padding_idx", 0);
       if (pad < 0) pad += range;
-      n = range * ((call->outputs[0]->shape[1] + 15) / 16); /* (row, block of 16 columns): BP_EB */
-      cn = n;
-      a[na++] = BP_CL_ARG(om); a[na++] = BP_CL_ARG(v[0]);
-      a[na++] = BP_CL_ARG(m1); a[na++] = BP_CL_ARG(v[1]);
-      a[na++] = BP_CL_ARG(m2); a[na++] = BP_CL_ARG(v[2]);
-      a[na++] = BP_CL_ARG(R); a[na++] = BP_CL_ARG(has_pad); a[na++] = BP_CL_ARG(pad);
       break;
     case IDX_ONE_HOT:
       kname = "bp_one_hot";
@@ -182,7 +205,9 @@ static bp_status_t index_kernel(const bp_kernel_call_t *call) {
   a[na++] = BP_CL_ARG(cn);
   pthread_mutex_lock(&dev->lock);
   s = bp_cl_check_indices(ctx, dev, idx, range, false, 0, call->op_name, what);
-  if (s == BP_STATUS_OK && n > 0)
+  if (s == BP_STATUS_OK && n > 0 && impl->kind == IDX_EMBEDDING_BWD)
+    s = embedding_bwd(ctx, dev, defines, call, v, R, has_pad, pad, n);
+  else if (s == BP_STATUS_OK && n > 0)
     s = bp_cl_nn_launch(ctx, dev, defines, bp_cl_src_index, kname, a, na, n, NULL, NULL);
   pthread_mutex_unlock(&dev->lock);
   return s;
