@@ -26,6 +26,11 @@ bool bp_cl_attr_b(const bp_kernel_call_t *call, const char *name, bool dflt);
  * absent or empty. */
 int64_t bp_cl_attr_2d(const bp_kernel_call_t *call, const char *name, int i, int64_t dflt);
 
+/* True when the kernels should take their GPU paths (work groups summing
+ * in local memory, more parallel parts): on GPUs, or anywhere when the
+ * environment sets BP_OPENCL_NN_GPU_PATHS=1 (to test those paths on PoCL). */
+bool bp_cl_nn_gpu_paths(const bp_cl_device_t *dev);
+
 /* ---- programs ---- */
 
 /* The #defines that specialise an nn template to a float dtype t on dev:

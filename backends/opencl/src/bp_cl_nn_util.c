@@ -36,6 +36,12 @@ int64_t bp_cl_attr_2d(const bp_kernel_call_t *call, const char *name, int i, int
   return a->value.ints[a->count == 1 ? 0 : (i < (int)a->count ? i : 0)];
 }
 
+bool bp_cl_nn_gpu_paths(const bp_cl_device_t *dev) {
+  if (dev->kind == BP_DEVICE_KIND_GPU) return true;
+  const char *env = getenv("BP_OPENCL_NN_GPU_PATHS");
+  return env != NULL && strcmp(env, "1") == 0;
+}
+
 void bp_cl_nn_type_defines(char *buf, size_t cap, const bp_cl_device_t *dev, bp_dtype_t t,
                            bool precise) {
   const char *tag = bp_cl_dtype_tag(t);

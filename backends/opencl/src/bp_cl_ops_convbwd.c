@@ -98,7 +98,7 @@ static bp_status_t cbw_kernel(const bp_kernel_call_t *call) {
   cl_mem gwm = (cl_mem)call->outputs[1]->data, gbm = (cl_mem)call->outputs[2]->data;
   const int64_t n_gi = q.n * q.c * q.h * q.w, n_gw = q.cout * q.cg * q.kh * q.kw;
   /* parts over the images: enough work items for the device */
-  const cl_long target = dev->kind == BP_DEVICE_KIND_GPU ? 16384 : 256;
+  const cl_long target = bp_cl_nn_gpu_paths(dev) ? 16384 : 256;
   cl_long parts = n_gw > 0 ? (target + n_gw - 1) / n_gw : 1;
   if (parts > q.n) parts = q.n;
   if (parts < 1) parts = 1;

@@ -199,7 +199,7 @@ static bp_status_t loss_kernel(const bp_kernel_call_t *call) {
     s = bp_cl_nn_launch(ctx, dev, defines, bp_cl_src_loss, kname, a, na, count, NULL, NULL);
   }
   if (s == BP_STATUS_OK && final) {
-    const bool wg = dev->kind == BP_DEVICE_KIND_GPU;
+    const bool wg = bp_cl_nn_gpu_paths(dev);
     size_t L = 1;
     while (wg && L * 2 <= dev->max_wg && L * 2 <= 256) L *= 2;
     char fdefines[800];

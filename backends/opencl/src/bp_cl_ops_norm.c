@@ -176,7 +176,7 @@ static bp_status_t norm_kernel(const bp_kernel_call_t *call) {
   /* GPUs: a work group of L per statistic, summing in local memory; CPU
    * devices: one work item per statistic, no barriers (PoCL compiles
    * barriers slowly and gains nothing from them). One kernel per program. */
-  const bool wg = dev->kind == BP_DEVICE_KIND_GPU;
+  const bool wg = bp_cl_nn_gpu_paths(dev);
   char base[700], defines[800];
   bp_cl_nn_type_defines(base, sizeof base, dev, impl->dtype, true);
   size_t L = 1;
