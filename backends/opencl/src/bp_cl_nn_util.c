@@ -92,6 +92,18 @@ const char *bp_cl_nn_source(const char *templ) {
   return out;
 }
 
+/* Frees the program texts when the plugin is unloaded (dlclose after
+ * bp_shutdown): nothing of them outlives the library. */
+__attribute__((destructor)) static void bp_cl_nn_sources_free(void) {
+  pthread_mutex_lock(&g_src_lock);
+  for (int i = 0; i < BP_CL_NN_TEMPLATES; ++i) {
+    free(g_src_text[i]);
+    g_src_text[i] = NULL;
+    g_src_templ[i] = NULL;
+  }
+  pthread_mutex_unlock(&g_src_lock);
+}
+
 bp_status_t bp_cl_nn_launch(bp_cl_ctx_t *ctx, bp_cl_device_t *dev, const char *defines,
                             const char *templ, const char *kname, const bp_cl_arg_t *args,
                             int nargs, int64_t n, const size_t *global, const size_t *local) {
