@@ -24,24 +24,41 @@ __kernel void bp_conv_bwd_input(__global const BP_T *go, __global const BP_T *wt
     r /= q.h;
     long c = r % q.c, n = r / q.c;
     long grp = c / q.cg, ci = c % q.cg;
+    const long oc0 = grp * q.coutg;
     BP_ACC acc = 0;
-    for (long oc = grp * q.coutg; oc < (grp + 1) * q.coutg; ++oc)
-      for (long a = 0; a < q.kh; ++a) {
-        long th = ih + q.p[0] - a * q.d[0];
-        if (th < 0 || th % q.s[0]) continue;
-        long oh = th / q.s[0];
-        if (oh >= q.oh) continue;
-        for (long b = 0; b < q.kw; ++b) {
-          long tw = iw + q.p[1] - b * q.d[1];
-          if (tw < 0 || tw % q.s[1]) continue;
-          long ow = tw / q.s[1];
-          if (ow >= q.ow) continue;
-          acc += (BP_ACC)BP_LD(go, q.g_off + n * q.gs[0] + oc * q.gs[1] + oh * q.gs[2] + ow * q.gs[3]) *
-                 (BP_ACC)BP_LD(wt, q.w_off + oc * q.ws[0] + ci * q.ws[1] + a * q.ws[2] + b * q.ws[3]);
-        }
+    /* each (kh, kw) that reaches (ih, iw) from an output, then the group's
+     * output channels (the reference sums oc outermost: any order is
+     * within the k-term tolerance) */
+    for (long a = 0; a < q.kh; ++a) {
+      long th = ih + q.p[0] - a * q.d[0];
+      if (th < 0 || th % q.s[0]) continue;
+      long oh = th / q.s[0];
+      if (oh >= q.oh) continue;
+      for (long b = 0; b < q.kw; ++b) {
+        long tw = iw + q.p[1] - b * q.d[1];
+        if (tw < 0 || tw % q.s[1]) continue;
+        long ow = tw / q.s[1];
+        if (ow >= q.ow) continue;
+        long go_o = q.g_off + n * q.gs[0] + oc0 * q.gs[1] + oh * q.gs[2] + ow * q.gs[3];
+        long w_o = q.w_off + oc0 * q.ws[0] + ci * q.ws[1] + a * q.ws[2] + b * q.ws[3];
+        for (long k = 0; k < q.coutg; ++k, go_o += q.gs[1], w_o += q.ws[0])
+          acc += (BP_ACC)BP_LD(go, go_o) * (BP_ACC)BP_LD(wt, w_o);
       }
+    }
     BP_STA(gi, q.gi_off + n * q.gis[0] + c * q.gis[1] + ih * q.gis[2] + iw * q.gis[3], acc);
   }
+}
+
+/* First output index o with o * s - p + k * d >= 0, and the end of those
+ * with o * s - p + k * d < size (the outputs whose tap k lands inside). */
+static inline long bp_tap_lo(long s, long p, long kd) {
+  long num = p - kd;
+  return num <= 0 ? 0 : (num + s - 1) / s;
+}
+static inline long bp_tap_hi(long s, long p, long kd, long size, long out) {
+  long num = size + p - kd;
+  long hi = num <= 0 ? 0 : (num + s - 1) / s;
+  return min(hi, out);
 }
 
 /* Weight gradient, one work item per (oc, ci, kh, kw) and part p of the
@@ -58,17 +75,20 @@ __kernel void bp_conv_bwd_weight(__global const BP_T *go, __global const BP_T *x
     r /= q.kh;
     long ci = r % q.cg, oc = r / q.cg;
     long c = (oc / q.coutg) * q.cg + ci;
+    const long oh0 = bp_tap_lo(q.s[0], q.p[0], a * q.d[0]);
+    const long oh1 = bp_tap_hi(q.s[0], q.p[0], a * q.d[0], q.h, q.oh);
+    const long ow0 = bp_tap_lo(q.s[1], q.p[1], b * q.d[1]);
+    const long ow1 = bp_tap_hi(q.s[1], q.p[1], b * q.d[1], q.w, q.ow);
     BP_ACC acc = 0;
     for (long n = p; n < q.n; n += parts)
-      for (long oh = 0; oh < q.oh; ++oh) {
-        long ih = oh * q.s[0] - q.p[0] + a * q.d[0];
-        if (ih < 0 || ih >= q.h) continue;
-        for (long ow = 0; ow < q.ow; ++ow) {
-          long iw = ow * q.s[1] - q.p[1] + b * q.d[1];
-          if (iw < 0 || iw >= q.w) continue;
-          acc += (BP_ACC)BP_LD(go, q.g_off + n * q.gs[0] + oc * q.gs[1] + oh * q.gs[2] + ow * q.gs[3]) *
-                 (BP_ACC)BP_LD(x, q.x_off + n * q.xs[0] + c * q.xs[1] + ih * q.xs[2] + iw * q.xs[3]);
-        }
+      for (long oh = oh0; oh < oh1; ++oh) {
+        const long ih = oh * q.s[0] - q.p[0] + a * q.d[0];
+        long go_o = q.g_off + n * q.gs[0] + oc * q.gs[1] + oh * q.gs[2] + ow0 * q.gs[3];
+        long x_o = q.x_off + n * q.xs[0] + c * q.xs[1] + ih * q.xs[2] +
+                   (ow0 * q.s[1] - q.p[1] + b * q.d[1]) * q.xs[3];
+        const long xst = q.s[1] * q.xs[3];
+        for (long ow = ow0; ow < ow1; ++ow, go_o += q.gs[3], x_o += xst)
+          acc += (BP_ACC)BP_LD(go, go_o) * (BP_ACC)BP_LD(x, x_o);
       }
     if (parts == 1)
       BP_STA(gw, q.gw_off + oc * q.gws[0] + ci * q.gws[1] + a * q.gws[2] + b * q.gws[3], acc);
