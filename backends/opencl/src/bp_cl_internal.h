@@ -54,6 +54,7 @@ typedef struct bp_cl_device {
   bp_status_t pending;  /* first asynchronous error since the last synchronize */
   char pending_msg[512];
   bp_cl_program_entry_t *programs; /* in-memory program cache (a list) */
+  struct bp_cl_checks *checks;     /* device-side index checks (bp_cl_nn_check.c) */
 } bp_cl_device_t;
 
 typedef struct bp_cl_ctx {
@@ -194,6 +195,20 @@ bp_status_t bp_cl_register_bernoulli(bp_cl_ctx_t *ctx);
 bp_status_t bp_cl_register_matmul(bp_cl_ctx_t *ctx);
 bp_status_t bp_cl_register_random(bp_cl_ctx_t *ctx);
 bp_status_t bp_cl_register_conv(bp_cl_ctx_t *ctx);
+/* The nn families (bp_cl_nn.h has their shared helpers). */
+bp_status_t bp_cl_register_optim(bp_cl_ctx_t *ctx);
+bp_status_t bp_cl_register_pool(bp_cl_ctx_t *ctx);
+bp_status_t bp_cl_register_index(bp_cl_ctx_t *ctx);
+bp_status_t bp_cl_register_loss(bp_cl_ctx_t *ctx);
+bp_status_t bp_cl_register_norm(bp_cl_ctx_t *ctx);
+bp_status_t bp_cl_register_conv_backward(bp_cl_ctx_t *ctx);
+
+/* Device-side index checks (bp_cl_nn_check.c): reads the check slots used
+ * since the last call once the queue has drained, records a set one as the
+ * device's pending error and clears them (call with dev->lock held, from
+ * synchronize); frees the check buffer (shutdown). */
+void bp_cl_check_collect(bp_cl_ctx_t *ctx, bp_cl_device_t *dev);
+void bp_cl_check_release(bp_cl_device_t *dev);
 
 /* Registers one kernel. */
 bp_status_t bp_cl_register(bp_cl_ctx_t *ctx, const char *op, const bp_dtype_t *dtypes,

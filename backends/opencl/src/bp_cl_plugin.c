@@ -131,6 +131,7 @@ static void cl_shutdown(void *plugin_ctx) {
     if (d->ready) {
       clFinish(d->queue);
       bp_cl_program_cache_release(d);
+      bp_cl_check_release(d);
       clReleaseCommandQueue(d->queue);
       clReleaseContext(d->context);
     }
@@ -155,6 +156,12 @@ static bp_status_t cl_init(const bp_host_api_t *host, void **out_ctx) {
   if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_matmul(ctx);
   if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_random(ctx);
   if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_conv(ctx);
+  if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_optim(ctx);
+  if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_pool(ctx);
+  if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_loss(ctx);
+  if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_index(ctx);
+  if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_conv_backward(ctx);
+  if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_norm(ctx);
   if (s != BP_STATUS_OK) {
     cl_shutdown(ctx);
     return s;
