@@ -54,6 +54,8 @@ typedef struct bp_cl_device {
   bp_status_t pending;  /* first asynchronous error since the last synchronize */
   char pending_msg[512];
   bp_cl_program_entry_t *programs; /* in-memory program cache (a list) */
+  cl_mem scratch;        /* the convolutions' im2col buffer, kept between calls */
+  uint64_t scratch_size; /* its bytes (0: none yet) */
 } bp_cl_device_t;
 
 typedef struct bp_cl_ctx {

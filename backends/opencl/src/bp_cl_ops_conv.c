@@ -14,8 +14,13 @@
 
 #include "bp_cl_internal.h"
 
-/* Scratch for im2col: at most this many bytes per chunk of images. */
+/* Scratch for im2col: at most this many bytes per chunk of images (at
+ * least one image). On CPU devices the chunk stays small enough that the
+ * matmul reads the columns im2col has just written from the cache (one
+ * image of the benchmark's conv2d: 7 MiB; 1.6x faster than 256 MiB
+ * chunks on PoCL). */
 #define BP_CL_CONV_SCRATCH (256u << 20)
+#define BP_CL_CONV_SCRATCH_CPU (8u << 20)
 
 /* Must match bp_im2col_geom_t (kernels/bp_matmul.cl). */
 typedef struct bp_cl_im2col_geom {
@@ -144,6 +149,24 @@ static bool conv_plan(const bp_kernel_call_t *call, int nsp, conv_plan_t *p) {
   return true;
 }
 
+/* dev->scratch with at least size bytes: kept between calls (a fresh
+ * buffer each call costs its page faults on CPU devices); the queue is in
+ * order, so a later call's im2col runs after the earlier matmul has read
+ * it. Call with dev->lock held. */
+static bp_status_t scratch_get(bp_cl_ctx_t *ctx, bp_cl_device_t *dev, uint64_t size) {
+  if (dev->scratch != NULL && dev->scratch_size >= size) return BP_STATUS_OK;
+  if (dev->scratch != NULL) clReleaseMemObject(dev->scratch); /* freed once queued work is done */
+  dev->scratch = NULL;
+  dev->scratch_size = 0;
+  cl_int err = CL_SUCCESS;
+  cl_mem m = clCreateBuffer(dev->context, CL_MEM_READ_WRITE, (size_t)size, NULL, &err);
+  bp_status_t s = bp_cl_check(ctx, err, "clCreateBuffer", "conv scratch");
+  if (s != BP_STATUS_OK) return s;
+  dev->scratch = m;
+  dev->scratch_size = size;
+  return BP_STATUS_OK;
+}
+
 static bool conv_supports(const bp_kernel_call_t *call) {
   const conv_impl_t *impl = call->kernel_data;
   const bp_cl_ctx_t *ctx = call->plugin_ctx;
@@ -171,7 +194,8 @@ static bp_status_t conv_kernel(const bp_kernel_call_t *call) {
   if (s != BP_STATUS_OK) return s;
   /* images per chunk: the scratch stays within the limit and max_alloc */
   uint64_t per_img = (uint64_t)p.ig.groups * (uint64_t)p.kdim * (uint64_t)p.ohw * es;
-  uint64_t cap = BP_CL_CONV_SCRATCH < dev->max_alloc ? BP_CL_CONV_SCRATCH : dev->max_alloc;
+  uint64_t lim = dev->kind == BP_DEVICE_KIND_GPU ? BP_CL_CONV_SCRATCH : BP_CL_CONV_SCRATCH_CPU;
+  uint64_t cap = lim < dev->max_alloc ? lim : dev->max_alloc;
   int64_t chunk = per_img ? (int64_t)(cap / per_img) : nimg;
   if (chunk < 1) chunk = 1;
   if (chunk > nimg) chunk = nimg;
@@ -183,9 +207,8 @@ static bp_status_t conv_kernel(const bp_kernel_call_t *call) {
   cl_mem bm = p.has_bias ? (cl_mem)b->data : NULL;
   pthread_mutex_lock(&dev->lock);
   cl_int err = CL_SUCCESS;
-  cl_mem col = clCreateBuffer(dev->context, CL_MEM_READ_WRITE, (size_t)(per_img * (uint64_t)chunk),
-                              NULL, &err);
-  s = bp_cl_check(ctx, err, "clCreateBuffer", "conv scratch");
+  s = scratch_get(ctx, dev, per_img * (uint64_t)chunk);
+  cl_mem col = dev->scratch;
   cl_kernel k = NULL;
   if (s == BP_STATUS_OK) s = bp_cl_program_kernel(ctx, dev, defs, bp_cl_src_matmul, "bp_im2col", &k);
   for (int64_t n0 = 0; n0 < nimg && s == BP_STATUS_OK; n0 += chunk) {
@@ -207,7 +230,6 @@ static bp_status_t conv_kernel(const bp_kernel_call_t *call) {
     g.o_offset += n0 * g.batch_so[0];
     s = bp_cl_matmul_enqueue(ctx, dev, impl->dtype, &g, om, wm, col, bm);
   }
-  if (col != NULL) clReleaseMemObject(col); /* freed once the queued kernels are done */
   pthread_mutex_unlock(&dev->lock);
   return s;
 }

@@ -131,6 +131,7 @@ static void cl_shutdown(void *plugin_ctx) {
     if (d->ready) {
       clFinish(d->queue);
       bp_cl_program_cache_release(d);
+      if (d->scratch != NULL) clReleaseMemObject(d->scratch);
       clReleaseCommandQueue(d->queue);
       clReleaseContext(d->context);
     }
