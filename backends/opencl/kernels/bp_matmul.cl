@@ -6,7 +6,9 @@
  *  - bp_matmul_rb (CPU devices such as PoCL, which compile a work group
  *    into loops so that local-memory barriers are costly): register
  *    blocked, each work item a BP_TM x BP_TN tile of out with the
- *    k loop innermost over registers.
+ *    k loop innermost over registers; for f32 and f64 bp_matmul_v
+ *    (contiguous rows of b: vectors of columns) and bp_matmul_nt
+ *    (contiguous k in a and b: vectors of partial dot products).
  *
  * Specialised by: BP_T (storage), BP_ACC (float for f16/bf16/f32, double
  * for f64, ulong for integers: wraps), BP_LD(p, i), BP_STORE(p, i, acc),
@@ -29,16 +31,16 @@ typedef struct bp_mm_geom {
   long a_offset, b_offset, o_offset;
   long batch_shape[BP_MAX_DIMS];
   long batch_sa[BP_MAX_DIMS], batch_sb[BP_MAX_DIMS], batch_so[BP_MAX_DIMS];
-  long bias_offset, sbias_m; /* BP_BIAS only */
+  long bias_offset, sbias_m, sbias_n; /* BP_BIAS only */
   long batch_sbias[BP_MAX_DIMS];
 } bp_mm_geom_t;
 
 #ifdef BP_BIAS
 #define BP_MM_BIAS_ARG , __global const BP_T *bias
-#define BP_MM_BIAS(acc, bo, row) BP_ADD(acc, bias, (bo) + (row) * g.sbias_m)
+#define BP_MM_BIAS(acc, bo, row, col) BP_ADD(acc, bias, (bo) + (row) * g.sbias_m + (col) * g.sbias_n)
 #else
 #define BP_MM_BIAS_ARG
-#define BP_MM_BIAS(acc, bo, row) (acc)
+#define BP_MM_BIAS(acc, bo, row, col) (acc)
 #endif
 
 #define BP_SBN g.sbn
@@ -85,7 +87,7 @@ void bp_matmul(__global BP_T *out, __global const BP_T *a, __global const BP_T *
     for (int w = 0; w < BP_WPT; ++w) {
       const long row = row0 + w * BP_RTS;
       if (row < g.m && col < g.n)
-        BP_STORE(out, oo + row * g.som + col * g.son, BP_MM_BIAS(acc[w], bio, row));
+        BP_STORE(out, oo + row * g.som + col * g.son, BP_MM_BIAS(acc[w], bio, row, col));
     }
   }
 }
@@ -138,7 +140,7 @@ __kernel void bp_matmul_rb(__global BP_T *out, __global const BP_T *a, __global 
       const long row = i0 + r;
       _Pragma("unroll") for (int t = 0; t < BP_TN; ++t) {
         const long col = j0 + t;
-        if (row < g.m && col < g.n) BP_STORE(out, oo + row * g.som + col * BP_SON, BP_MM_BIAS(acc[r][t], bio, row));
+        if (row < g.m && col < g.n) BP_STORE(out, oo + row * g.som + col * BP_SON, BP_MM_BIAS(acc[r][t], bio, row, col));
       }
     }
   }
@@ -210,22 +212,89 @@ __kernel void bp_matmul_v(__global BP_T *out, __global const BP_T *a, __global c
       const long row = i0 + r;
       if (row >= g.m) continue;
       __global BP_T *op = out + oo + row * g.som + j0;
+      BP_VEC bias_v[BP_VNV];
 #ifdef BP_BIAS
-      const BP_VEC bias_v = (BP_VEC)(bias[bio + row * g.sbias_m]);
+      if (g.sbias_n == 0) { /* one bias per row (the convolutions) */
+        _Pragma("unroll") for (int v = 0; v < BP_VNV; ++v)
+          bias_v[v] = (BP_VEC)(bias[bio + row * g.sbias_m]);
+      } else { /* one per column (linear) */
+        BP_T tmp[BP_VTN];
+        for (long t = 0; t < BP_VTN; ++t)
+          tmp[t] = bias[bio + row * g.sbias_m + min(j0 + t, g.n - 1) * g.sbias_n];
+        _Pragma("unroll") for (int v = 0; v < BP_VNV; ++v) bias_v[v] = BP_VLOAD(v, tmp);
+      }
 #else
-      const BP_VEC bias_v = 0;
+      _Pragma("unroll") for (int v = 0; v < BP_VNV; ++v) bias_v[v] = 0;
 #endif
       if (full_n) {
-        _Pragma("unroll") for (int v = 0; v < BP_VNV; ++v) BP_VSTORE(acc[r][v] + bias_v, v, op);
+        _Pragma("unroll") for (int v = 0; v < BP_VNV; ++v) BP_VSTORE(acc[r][v] + bias_v[v], v, op);
       } else {
         BP_T tmp[BP_VTN];
-        _Pragma("unroll") for (int v = 0; v < BP_VNV; ++v) BP_VSTORE(acc[r][v] + bias_v, v, tmp);
+        _Pragma("unroll") for (int v = 0; v < BP_VNV; ++v) BP_VSTORE(acc[r][v] + bias_v[v], v, tmp);
         for (long t = 0; t < BP_VTN && j0 + t < g.n; ++t) op[t] = tmp[t];
       }
     }
   }
 }
 #endif /* BP_K_VEC */
+
+/* ---- dot products with vectors: f32 and f64 with sak == sbk == 1 ---- */
+
+#ifdef BP_K_NT
+/* a @ b with k contiguous in both (x @ weight^T of linear, a @ b^T):
+ * each work item BP_NTM rows x BP_NTN columns, each a vector of partial
+ * sums over k (BP_VW lanes, fma), added up lane by lane in a tree at
+ * the end; the last k % BP_VW terms are added one by one. */
+#define BP_NTM 4
+#define BP_NTN 4
+
+__kernel void bp_matmul_nt(__global BP_T *out, __global const BP_T *a, __global const BP_T *b,
+                           const bp_mm_geom_t g BP_MM_BIAS_ARG) {
+  const long j0 = (long)get_global_id(0) * BP_NTN;
+  const long i0 = (long)get_global_id(1) * BP_NTM;
+  if (j0 >= g.n || i0 >= g.m) return;
+  long arow[BP_NTM], bcol[BP_NTN];
+  _Pragma("unroll") for (int r = 0; r < BP_NTM; ++r) arow[r] = min(i0 + r, g.m - 1) * g.sam;
+  _Pragma("unroll") for (int c = 0; c < BP_NTN; ++c) bcol[c] = min(j0 + c, g.n - 1) * g.sbn;
+  const long kv = g.k / BP_VW * BP_VW;
+  for (long bt = get_global_id(2); bt < g.batch; bt += get_global_size(2)) {
+    long ao = g.a_offset, bo = g.b_offset, oo = g.o_offset, bio = g.bias_offset, q = bt;
+    for (int d = (int)g.batch_nd - 1; d >= 0; --d) {
+      long c = q % g.batch_shape[d];
+      q /= g.batch_shape[d];
+      ao += c * g.batch_sa[d];
+      bo += c * g.batch_sb[d];
+      oo += c * g.batch_so[d];
+      bio += c * g.batch_sbias[d];
+    }
+    __global const BP_T *ap = a + ao;
+    __global const BP_T *bp = b + bo;
+    BP_VEC acc[BP_NTM][BP_NTN];
+    _Pragma("unroll") for (int r = 0; r < BP_NTM; ++r)
+      _Pragma("unroll") for (int c = 0; c < BP_NTN; ++c) acc[r][c] = 0;
+    for (long k = 0; k < kv; k += BP_VW) {
+      BP_VEC av[BP_NTM], bv[BP_NTN];
+      _Pragma("unroll") for (int r = 0; r < BP_NTM; ++r) av[r] = BP_VLOAD(0, ap + arow[r] + k);
+      _Pragma("unroll") for (int c = 0; c < BP_NTN; ++c) bv[c] = BP_VLOAD(0, bp + bcol[c] + k);
+      _Pragma("unroll") for (int r = 0; r < BP_NTM; ++r)
+        _Pragma("unroll") for (int c = 0; c < BP_NTN; ++c) acc[r][c] = fma(av[r], bv[c], acc[r][c]);
+    }
+    _Pragma("unroll") for (int r = 0; r < BP_NTM; ++r) {
+      const long row = i0 + r;
+      _Pragma("unroll") for (int c = 0; c < BP_NTN; ++c) {
+        const long col = j0 + c;
+        BP_T lanes[BP_VW];
+        BP_VSTORE(acc[r][c], 0, lanes);
+        for (int w = BP_VW / 2; w > 0; w /= 2)
+          for (int l = 0; l < w; ++l) lanes[l] += lanes[l + w];
+        BP_ACC sum = lanes[0];
+        for (long k = kv; k < g.k; ++k) sum = fma(ap[arow[r] + k], bp[bcol[c] + k], sum);
+        if (row < g.m && col < g.n) BP_STORE(out, oo + row * g.som + col * g.son, BP_MM_BIAS(sum, bio, row, col));
+      }
+    }
+  }
+}
+#endif /* BP_K_NT */
 
 /* ---- im2col for the convolutions ---- */
 

@@ -167,11 +167,11 @@ typedef struct bp_cl_mm_geom {
   cl_long a_offset, b_offset, o_offset;
   cl_long batch_shape[BP_CL_MAX_DIMS];
   cl_long batch_sa[BP_CL_MAX_DIMS], batch_sb[BP_CL_MAX_DIMS], batch_so[BP_CL_MAX_DIMS];
-  cl_long bias_offset, sbias_m; /* with a bias only */
+  cl_long bias_offset, sbias_m, sbias_n; /* with a bias only: bias[m * sbias_m + n * sbias_n] */
   cl_long batch_sbias[BP_CL_MAX_DIMS];
 } bp_cl_mm_geom_t;
 
-/* Enqueues out = a @ b (+ bias[batch, m] when bias != NULL) for g, with
+/* Enqueues out = a @ b (+ bias[batch, m, n] when bias != NULL) for g, with
  * the kernel that suits the device (local-memory tiles on GPUs, register
  * blocks elsewhere; BP_OPENCL_MATMUL=tiled or =blocked overrides). Call
  * with dev->lock held. */
@@ -187,7 +187,7 @@ const char *bp_cl_matmul_defines(bp_dtype_t dtype);
 
 bp_status_t bp_cl_register_elementwise(bp_cl_ctx_t *ctx);
 bp_status_t bp_cl_register_reduce(bp_cl_ctx_t *ctx);
-bp_status_t bp_cl_register_matmul(bp_cl_ctx_t *ctx);
+bp_status_t bp_cl_register_matmul(bp_cl_ctx_t *ctx); /* matmul, bmm, linear */
 bp_status_t bp_cl_register_random(bp_cl_ctx_t *ctx);
 bp_status_t bp_cl_register_conv(bp_cl_ctx_t *ctx);
 

@@ -1,6 +1,9 @@
-/* bp_cl_ops_matmul.c - matmul (kernels/bp_matmul.cl): a [B..., M, K] @
- * b [B..., K, N] -> out [B..., M, N], the kernel form of docs/ops.md, any
- * strides; batch dims merged where contiguous in all three. */
+/* bp_cl_ops_matmul.c - matmul and bmm (kernels/bp_matmul.cl): a [B..., M,
+ * K] @ b [B..., K, N] -> out [B..., M, N], the kernel form of docs/ops.md,
+ * any strides; batch dims merged where contiguous in all three. linear
+ * (as_is): x [..., K] @ weight[N, K]^T + bias[N] through the same kernels,
+ * x's leading dims folded into M where they are one strided run, batch
+ * dims otherwise. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +16,8 @@
 #define BP_CL_MM_TN 8  /* columns per work item */
 #define BP_CL_MM_VTM 8 /* rows per work item of the vector kernel (BP_VTM) */
 #define BP_CL_MM_VNV 2 /* vectors of columns per work item (BP_VNV) */
+#define BP_CL_MM_NTM 4 /* rows per work item of the dot-product kernel (BP_NTM) */
+#define BP_CL_MM_NTN 4 /* columns per work item (BP_NTN) */
 
 typedef struct mm_impl {
   bp_dtype_t dtype;
@@ -53,20 +58,29 @@ bp_status_t bp_cl_matmul_enqueue(bp_cl_ctx_t *ctx, bp_cl_device_t *dev, bp_dtype
   const bool tiled = use_tiled(dev);
   const bool sbn1 = g->sbn == 1 && g->son == 1;
   /* f32 and f64 with contiguous columns: the vector kernel */
-  const bool vec = !tiled && sbn1 && (dtype == BP_DTYPE_F32 || dtype == BP_DTYPE_F64);
+  const bool vtype = dtype == BP_DTYPE_F32 || dtype == BP_DTYPE_F64;
+  const bool vec = !tiled && sbn1 && vtype;
+  /* f32 and f64 with contiguous k in a and b (a @ b^T): dot products */
+  const bool nt = !tiled && !vec && vtype && g->sak == 1 && g->sbk == 1;
   /* The scalar register blocks: smaller for the dtypes whose loads
    * convert (f16, bf16) or widen, so that they compile quickly. */
   const bool half = dtype == BP_DTYPE_F16 || dtype == BP_DTYPE_BF16;
   const bool wide = dtype == BP_DTYPE_F32 || dtype == BP_DTYPE_F64;
-  const int tm = vec ? BP_CL_MM_VTM : half ? 2 : BP_CL_MM_TM;
-  const int tn = vec ? BP_CL_MM_VNV * (dtype == BP_DTYPE_F64 ? 8 : 16) : wide ? BP_CL_MM_TN : 4;
+  const int tm = vec ? BP_CL_MM_VTM : nt ? BP_CL_MM_NTM : half ? 2 : BP_CL_MM_TM;
+  const int tn = vec  ? BP_CL_MM_VNV * (dtype == BP_DTYPE_F64 ? 8 : 16)
+                 : nt ? BP_CL_MM_NTN
+                 : wide ? BP_CL_MM_TN
+                        : 4;
   char tile[64] = "";
-  if (!tiled && !vec) snprintf(tile, sizeof tile, "#define BP_TM %d\n#define BP_TN %d\n", tm, tn);
+  if (!tiled && !vec && !nt) snprintf(tile, sizeof tile, "#define BP_TM %d\n#define BP_TN %d\n", tm, tn);
   char defines[800];
   snprintf(defines, sizeof defines, "%s%s%s%s%s", impl->defines, tile,
-           tiled ? "#define BP_K_TILED 1\n" : vec ? "#define BP_K_VEC 1\n" : "#define BP_K_RB 1\n",
+           tiled ? "#define BP_K_TILED 1\n"
+           : vec ? "#define BP_K_VEC 1\n"
+           : nt  ? "#define BP_K_NT 1\n"
+                 : "#define BP_K_RB 1\n",
            bias ? "#define BP_BIAS 1\n" : "",
-           !vec ? ""
+           !vec && !nt ? ""
            : dtype == BP_DTYPE_F64
                ? "#define BP_VEC double8\n#define BP_VW 8\n#define BP_VLOAD vload8\n"
                  "#define BP_VSTORE vstore8\n"
@@ -93,7 +107,10 @@ bp_status_t bp_cl_matmul_enqueue(bp_cl_ctx_t *ctx, bp_cl_device_t *dev, bp_dtype
   }
   cl_kernel k = NULL;
   bp_status_t s = bp_cl_program_kernel(ctx, dev, defines, bp_cl_src_matmul,
-                                       tiled ? "bp_matmul" : vec ? "bp_matmul_v" : "bp_matmul_rb",
+                                       tiled ? "bp_matmul"
+                                       : vec ? "bp_matmul_v"
+                                       : nt  ? "bp_matmul_nt"
+                                             : "bp_matmul_rb",
                                        &k);
   if (s != BP_STATUS_OK) return s;
   cl_int err = clSetKernelArg(k, 0, sizeof out, &out);
@@ -103,7 +120,7 @@ bp_status_t bp_cl_matmul_enqueue(bp_cl_ctx_t *ctx, bp_cl_device_t *dev, bp_dtype
   if (err == CL_SUCCESS && bias) err = clSetKernelArg(k, 4, sizeof bias, &bias);
   if (err == CL_SUCCESS)
     err = clEnqueueNDRangeKernel(dev->queue, k, 3, NULL, global, local, 0, NULL, NULL);
-  return bp_cl_check(ctx, err, "clEnqueueNDRangeKernel", bias ? "conv (matmul)" : "matmul");
+  return bp_cl_check(ctx, err, "clEnqueueNDRangeKernel", "matmul");
 }
 
 static bool mm_geom(bp_cl_mm_geom_t *g, const bp_tensor_desc_t *a, const bp_tensor_desc_t *b,
@@ -177,6 +194,95 @@ static bp_status_t mm_kernel(const bp_kernel_call_t *call) {
   return s;
 }
 
+/* linear: x [..., K] (any dims, 1-D: one row), weight [N, K], bias [N] ->
+ * out [..., N] as out = x @ weight^T (+ bias per column). x's leading dims
+ * fold into M from the innermost while they are one strided run in x and
+ * out; the rest become batch dims (weight and bias broadcast). */
+static bool linear_geom(bp_cl_mm_geom_t *g, const bp_kernel_call_t *call) {
+  memset(g, 0, sizeof *g);
+  if (call->num_inputs != 3 || call->num_outputs != 1 || call->num_attrs < 1) return false;
+  const bp_tensor_desc_t *x = call->inputs[0], *w = call->inputs[1], *b = call->inputs[2];
+  const bp_tensor_desc_t *o = call->outputs[0];
+  const bool has_bias = call->attrs[0]->value.b;
+  size_t size = bp_abi_dtype_size(o->dtype);
+  int32_t nd = x->ndim;
+  if (nd < 1 || o->ndim != nd || w->ndim != 2 || size == 0) return false;
+  if (x->byte_offset % size || w->byte_offset % size || o->byte_offset % size) return false;
+  g->n = w->shape[0];
+  g->k = w->shape[1];
+  if (x->shape[nd - 1] != g->k || o->shape[nd - 1] != g->n) return false;
+  g->sak = x->strides[nd - 1];
+  g->sbk = w->strides[1];
+  g->sbn = w->strides[0];
+  g->son = o->strides[nd - 1];
+  g->a_offset = (cl_long)(x->byte_offset / size);
+  g->b_offset = (cl_long)(w->byte_offset / size);
+  g->o_offset = (cl_long)(o->byte_offset / size);
+  if (has_bias) {
+    if (b->ndim != 1 || b->shape[0] != g->n || b->byte_offset % size) return false;
+    g->bias_offset = (cl_long)(b->byte_offset / size);
+    g->sbias_n = b->strides[0];
+  }
+  g->m = 1;
+  g->batch = 1;
+  /* leading dims, innermost first: into m, then batch dims (kept
+   * innermost first in rev and reversed below) */
+  cl_long rev_shape[BP_CL_MAX_DIMS], rev_sa[BP_CL_MAX_DIMS], rev_so[BP_CL_MAX_DIMS];
+  int nb = 0;
+  for (int32_t d = nd - 2; d >= 0; --d) {
+    int64_t e = x->shape[d];
+    if (o->shape[d] != e) return false;
+    if (e == 1) continue;
+    if (nb == 0 && g->m == 1) {
+      g->m = e, g->sam = x->strides[d], g->som = o->strides[d];
+    } else if (nb == 0 && x->strides[d] == g->m * g->sam && o->strides[d] == g->m * g->som) {
+      g->m *= e;
+    } else if (nb > 0 && x->strides[d] == rev_shape[nb - 1] * rev_sa[nb - 1] &&
+               o->strides[d] == rev_shape[nb - 1] * rev_so[nb - 1]) {
+      rev_shape[nb - 1] *= e;
+      g->batch *= e;
+    } else {
+      if (nb == BP_CL_MAX_DIMS) return false;
+      rev_shape[nb] = e, rev_sa[nb] = x->strides[d], rev_so[nb] = o->strides[d];
+      g->batch *= e;
+      ++nb;
+    }
+  }
+  g->batch_nd = nb;
+  for (int i = 0; i < nb; ++i) {
+    g->batch_shape[i] = rev_shape[nb - 1 - i];
+    g->batch_sa[i] = rev_sa[nb - 1 - i];
+    g->batch_so[i] = rev_so[nb - 1 - i];
+  }
+  return true;
+}
+
+static bool linear_supports(const bp_kernel_call_t *call) {
+  const mm_impl_t *impl = call->kernel_data;
+  if (!bp_cl_device_takes(call, impl->dtype)) return false;
+  bp_cl_mm_geom_t g;
+  return linear_geom(&g, call);
+}
+
+static bp_status_t linear_kernel(const bp_kernel_call_t *call) {
+  bp_cl_ctx_t *ctx = call->plugin_ctx;
+  const mm_impl_t *impl = call->kernel_data;
+  bp_cl_mm_geom_t g;
+  if (!linear_geom(&g, call))
+    return bp_cl_fail(ctx, BP_STATUS_UNSUPPORTED, "opencl linear: layout not supported");
+  if (g.m == 0 || g.n == 0 || g.batch == 0) return BP_STATUS_OK;
+  bp_cl_device_t *dev = NULL;
+  bp_status_t s = bp_cl_device_get(ctx, call->device_index, &dev);
+  if (s != BP_STATUS_OK) return s;
+  const bool has_bias = call->attrs[0]->value.b;
+  pthread_mutex_lock(&dev->lock);
+  s = bp_cl_matmul_enqueue(ctx, dev, impl->dtype, &g, (cl_mem)call->outputs[0]->data,
+                           (cl_mem)call->inputs[0]->data, (cl_mem)call->inputs[1]->data,
+                           has_bias ? (cl_mem)call->inputs[2]->data : NULL);
+  pthread_mutex_unlock(&dev->lock);
+  return s;
+}
+
 bp_status_t bp_cl_register_matmul(bp_cl_ctx_t *ctx) {
   static const bp_dtype_t dtypes[8] = {BP_DTYPE_U8,  BP_DTYPE_I8,   BP_DTYPE_I32, BP_DTYPE_I64,
                                        BP_DTYPE_F16, BP_DTYPE_BF16, BP_DTYPE_F32, BP_DTYPE_F64};
@@ -200,8 +306,10 @@ bp_status_t bp_cl_register_matmul(bp_cl_ctx_t *ctx) {
                "#define BP_ADD(acc, p, i) ((acc) + bp_ld_%s(p, i))\n",
                bp_cl_storage_type(t), t == BP_DTYPE_F64 ? "double" : "float", tag,
                t == BP_DTYPE_F64 ? 'd' : 'f', tag, tag);
-    bp_dtype_t sig[3] = {t, t, t};
+    bp_dtype_t sig[4] = {t, t, t, t};
     bp_status_t s = bp_cl_register(ctx, "matmul", sig, 3, mm_kernel, mm_supports, impl);
+    if (s == BP_STATUS_OK) s = bp_cl_register(ctx, "bmm", sig, 3, mm_kernel, mm_supports, impl);
+    if (s == BP_STATUS_OK) s = bp_cl_register(ctx, "linear", sig, 4, linear_kernel, linear_supports, impl);
     if (s != BP_STATUS_OK) return s;
   }
   return BP_STATUS_OK;
