@@ -154,9 +154,16 @@ __kernel void bp_matmul_rb(__global BP_T *out, __global const BP_T *a, __global 
 /* BP_VEC: the vector type (float16, double8), BP_VW its width, BP_VLOAD
  * and BP_VSTORE its vloadN/vstoreN. Each work item: BP_VTM rows x
  * BP_VNV vectors of columns, accumulated with fma (a fused multiply-add
- * rounds once: at least as accurate as the reference's separate ones). */
-#define BP_VTM 8
-#define BP_VNV 2
+ * rounds once: at least as accurate as the reference's separate ones).
+ * 6 x 4 vectors: 24 accumulators, 4 loads of b and 6 broadcasts of a per
+ * 24 fma, within the 32 vector registers of AVX-512 (PoCL maps float16
+ * to one zmm register); 1.3-1.4x faster than 8 x 2 on PoCL. */
+#ifndef BP_VTM
+#define BP_VTM 6
+#endif
+#ifndef BP_VNV
+#define BP_VNV 4
+#endif
 #define BP_VTN (BP_VW * BP_VNV)
 
 __kernel void bp_matmul_v(__global BP_T *out, __global const BP_T *a, __global const BP_T *b,

@@ -14,8 +14,8 @@
 #define BP_CL_MM_RTS 4 /* BP_TS / BP_WPT of the tiled kernel */
 #define BP_CL_MM_TM 4  /* rows per work item of the register-blocked kernel */
 #define BP_CL_MM_TN 8  /* columns per work item */
-#define BP_CL_MM_VTM 8 /* rows per work item of the vector kernel (BP_VTM) */
-#define BP_CL_MM_VNV 2 /* vectors of columns per work item (BP_VNV) */
+#define BP_CL_MM_VTM 6 /* rows per work item of the vector kernel (BP_VTM) */
+#define BP_CL_MM_VNV 4 /* vectors of columns per work item (BP_VNV) */
 #define BP_CL_MM_NTM 4 /* rows per work item of the dot-product kernel (BP_NTM) */
 #define BP_CL_MM_NTN 4 /* columns per work item (BP_NTN) */
 
@@ -98,8 +98,9 @@ bp_status_t bp_cl_matmul_enqueue(bp_cl_ctx_t *ctx, bp_cl_device_t *dev, bp_dtype
     size_t rows = (size_t)((g->m + tm - 1) / tm);
     /* Small groups: PoCL runs a group as one loop on one core; work items
      * next in dim 1 share columns of b (in cache). */
+    const size_t l1 = vec ? 4 : 8;
     local[0] = cols < 2 ? cols : 2;
-    local[1] = rows < 8 ? rows : 8;
+    local[1] = rows < l1 ? rows : l1;
     local[2] = 1;
     global[0] = (cols + local[0] - 1) / local[0] * local[0];
     global[1] = (rows + local[1] - 1) / local[1] * local[1];
