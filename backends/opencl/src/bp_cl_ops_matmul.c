@@ -97,9 +97,13 @@ bp_status_t bp_cl_matmul_enqueue(bp_cl_ctx_t *ctx, bp_cl_device_t *dev, bp_dtype
     size_t cols = (size_t)((g->n + tn - 1) / tn);
     size_t rows = (size_t)((g->m + tm - 1) / tm);
     /* Small groups: PoCL runs a group as one loop on one core; work items
-     * next in dim 1 share columns of b (in cache). */
-    const size_t l1 = vec ? 4 : 8;
-    local[0] = cols < 2 ? cols : 2;
+     * next in dim 1 share columns of b (in cache). PoCL's threads take
+     * chunks of up to 64 groups while at most 1024 remain (larger chunks
+     * above): 1x4 groups of the vector kernel make 688 groups at 1024^3,
+     * so that a thread slowed by another process holds little of the
+     * work at the end (2x4 groups: 0.8x the speed with a busy core). */
+    const size_t l0 = vec ? 1 : 2, l1 = vec ? 4 : 8;
+    local[0] = cols < l0 ? cols : l0;
     local[1] = rows < l1 ? rows : l1;
     local[2] = 1;
     global[0] = (cols + local[0] - 1) / local[0] * local[0];
