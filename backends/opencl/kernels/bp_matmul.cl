@@ -352,4 +352,20 @@ __kernel void bp_im2col(__global BP_T *col, __global const BP_T *x, const bp_im2
     dst += g.ow;
   }
 }
+
+/* Must match bp_cl_pack_geom_t (bp_cl_ops_conv.c). */
+typedef struct bp_pack_geom {
+  long cout, cg, kh, kw, sn, sc, sh, sw, w_offset, dst_offset;
+} bp_pack_geom_t;
+
+/* dst[dst_offset + co * kdim + (ci*KH + kh)*KW + kw] = w[co, ci, kh, kw]
+ * (any strides): a weight that is not one strided run, packed for the
+ * matmul. Work item (r, co). */
+__kernel void bp_pack_weight(__global BP_T *dst, __global const BP_T *w, const bp_pack_geom_t g) {
+  const long kdim = g.cg * g.kh * g.kw;
+  const long r = get_global_id(0), co = get_global_id(1);
+  if (r >= kdim || co >= g.cout) return;
+  const long kw = r % g.kw, kh = (r / g.kw) % g.kh, ci = r / (g.kw * g.kh);
+  dst[g.dst_offset + co * kdim + r] = w[g.w_offset + co * g.sn + ci * g.sc + kh * g.sh + kw * g.sw];
+}
 #endif /* BP_K_IM2COL */
