@@ -303,6 +303,21 @@ __kernel void bp_matmul_nt(__global BP_T *out, __global const BP_T *a, __global 
 }
 #endif /* BP_K_NT */
 
+/* ---- b transposed into a contiguous [K, N] copy (CPU devices) ---- */
+
+#ifdef BP_K_TRANSPOSE
+/* dst[r * cols + c] = src[off + r * s_r + c * s_c]: work item (c, rb)
+ * copies rows 16*rb .. 16*rb + 15 of column c; neighbouring items write
+ * neighbouring elements. */
+__kernel void bp_transpose(__global BP_T *dst, __global const BP_T *src, long off, long rows,
+                           long cols, long s_r, long s_c) {
+  const long c = get_global_id(0), r0 = (long)get_global_id(1) * 16;
+  if (c >= cols) return;
+  const long r1 = min(r0 + 16, rows);
+  for (long r = r0; r < r1; ++r) dst[r * cols + c] = src[off + r * s_r + c * s_c];
+}
+#endif /* BP_K_TRANSPOSE */
+
 /* ---- im2col for the convolutions ---- */
 
 /* Must match bp_cl_im2col_geom_t (bp_cl_ops_conv.c). */

@@ -178,6 +178,11 @@ typedef struct bp_cl_mm_geom {
 bp_status_t bp_cl_matmul_enqueue(bp_cl_ctx_t *ctx, bp_cl_device_t *dev, bp_dtype_t dtype,
                                  const bp_cl_mm_geom_t *g, cl_mem out, cl_mem a, cl_mem b,
                                  cl_mem bias);
+/* dev->scratch with at least size bytes, kept between calls (im2col
+ * columns, packed or transposed operands); the queue is in order, so work
+ * queued later overwrites it only after earlier kernels have read it.
+ * Call with dev->lock held. */
+bp_status_t bp_cl_scratch_get(bp_cl_ctx_t *ctx, bp_cl_device_t *dev, uint64_t size);
 /* True when dtype has a matmul kernel on the device. */
 bool bp_cl_matmul_takes(const bp_cl_device_t *dev, bp_dtype_t dtype);
 /* The defines of the matmul program for dtype (BP_T, BP_ACC, BP_LD, ...). */

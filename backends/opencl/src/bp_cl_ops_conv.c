@@ -163,24 +163,6 @@ static bool conv_plan(const bp_kernel_call_t *call, int nsp, conv_plan_t *p) {
   return true;
 }
 
-/* dev->scratch with at least size bytes: kept between calls (a fresh
- * buffer each call costs its page faults on CPU devices); the queue is in
- * order, so a later call's im2col runs after the earlier matmul has read
- * it. Call with dev->lock held. */
-static bp_status_t scratch_get(bp_cl_ctx_t *ctx, bp_cl_device_t *dev, uint64_t size) {
-  if (dev->scratch != NULL && dev->scratch_size >= size) return BP_STATUS_OK;
-  if (dev->scratch != NULL) clReleaseMemObject(dev->scratch); /* freed once queued work is done */
-  dev->scratch = NULL;
-  dev->scratch_size = 0;
-  cl_int err = CL_SUCCESS;
-  cl_mem m = clCreateBuffer(dev->context, CL_MEM_READ_WRITE, (size_t)size, NULL, &err);
-  bp_status_t s = bp_cl_check(ctx, err, "clCreateBuffer", "conv scratch");
-  if (s != BP_STATUS_OK) return s;
-  dev->scratch = m;
-  dev->scratch_size = size;
-  return BP_STATUS_OK;
-}
-
 static bool conv_supports(const bp_kernel_call_t *call) {
   const conv_impl_t *impl = call->kernel_data;
   const bp_cl_ctx_t *ctx = call->plugin_ctx;
@@ -224,7 +206,7 @@ static bp_status_t conv_kernel(const bp_kernel_call_t *call) {
   /* scratch: the columns of a chunk, then the packed weight (pack_w) */
   const uint64_t col_bytes = per_img * (uint64_t)chunk;
   const uint64_t wpack_bytes = p.pack_w ? (uint64_t)p.pg.cout * (uint64_t)p.kdim * es : 0;
-  s = scratch_get(ctx, dev, col_bytes + wpack_bytes);
+  s = bp_cl_scratch_get(ctx, dev, col_bytes + wpack_bytes);
   cl_mem col = dev->scratch;
   if (p.pack_w) {
     p.pg.dst_offset = (cl_long)(col_bytes / es);

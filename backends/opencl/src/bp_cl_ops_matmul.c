@@ -18,6 +18,8 @@
 #define BP_CL_MM_VNV 4 /* vectors of columns per work item (BP_VNV) */
 #define BP_CL_MM_NTM 4 /* rows per work item of the dot-product kernel (BP_NTM) */
 #define BP_CL_MM_NTN 4 /* columns per work item (BP_NTN) */
+/* Largest b copied transposed for the vector kernel (transpose_b). */
+#define BP_CL_MM_TRANSPOSE_MAX (256u << 20)
 
 typedef struct mm_impl {
   bp_dtype_t dtype;
@@ -43,6 +45,20 @@ static bool use_tiled(const bp_cl_device_t *dev) {
   if (env != NULL && strcmp(env, "tiled") == 0) return dev->max_wg >= BP_CL_MM_TS * BP_CL_MM_RTS;
   if (env != NULL && strcmp(env, "blocked") == 0) return false;
   return dev->kind == BP_DEVICE_KIND_GPU && dev->max_wg >= BP_CL_MM_TS * BP_CL_MM_RTS;
+}
+
+bp_status_t bp_cl_scratch_get(bp_cl_ctx_t *ctx, bp_cl_device_t *dev, uint64_t size) {
+  if (dev->scratch != NULL && dev->scratch_size >= size) return BP_STATUS_OK;
+  if (dev->scratch != NULL) clReleaseMemObject(dev->scratch); /* freed once queued work is done */
+  dev->scratch = NULL;
+  dev->scratch_size = 0;
+  cl_int err = CL_SUCCESS;
+  cl_mem m = clCreateBuffer(dev->context, CL_MEM_READ_WRITE, (size_t)size, NULL, &err);
+  bp_status_t s = bp_cl_check(ctx, err, "clCreateBuffer", "scratch");
+  if (s != BP_STATUS_OK) return s;
+  dev->scratch = m;
+  dev->scratch_size = size;
+  return BP_STATUS_OK;
 }
 
 bool bp_cl_matmul_takes(const bp_cl_device_t *dev, bp_dtype_t dtype) {
@@ -181,6 +197,47 @@ static bool mm_supports(const bp_kernel_call_t *call) {
   return mm_geom(&g, call->inputs[0], call->inputs[1], call->outputs[0]);
 }
 
+/* On CPU devices, f32/f64 with b not row-contiguous (b^T of linear's
+ * weight, a transposed view) and one b for all batches: b is copied
+ * transposed into the scratch buffer, so that the vector kernel takes it
+ * (1.5-2x faster than dot products, which stream rows of both). g is
+ * updated to read the copy; *b becomes the scratch. Call with dev->lock
+ * held. */
+static bp_status_t transpose_b(bp_cl_ctx_t *ctx, bp_cl_device_t *dev, bp_dtype_t dtype,
+                               bp_cl_mm_geom_t *g, cl_mem *b) {
+  if (dev->kind == BP_DEVICE_KIND_GPU || g->sbn == 1 || g->n < 2 || g->k < 1 ||
+      (dtype != BP_DTYPE_F32 && dtype != BP_DTYPE_F64))
+    return BP_STATUS_OK;
+  for (cl_long d = 0; d < g->batch_nd; ++d)
+    if (g->batch_sb[d] != 0) return BP_STATUS_OK;
+  const size_t es = bp_abi_dtype_size(dtype);
+  const uint64_t bytes = (uint64_t)g->k * (uint64_t)g->n * es;
+  if (bytes > BP_CL_MM_TRANSPOSE_MAX || bytes > dev->max_alloc) return BP_STATUS_OK;
+  const mm_impl_t *impl = mm_find(dtype);
+  char defines[600];
+  snprintf(defines, sizeof defines, "%s#define BP_K_TRANSPOSE 1\n", impl->defines);
+  cl_kernel k = NULL;
+  bp_status_t s = bp_cl_program_kernel(ctx, dev, defines, bp_cl_src_matmul, "bp_transpose", &k);
+  if (s == BP_STATUS_OK) s = bp_cl_scratch_get(ctx, dev, bytes);
+  if (s != BP_STATUS_OK) return s;
+  cl_mem dst = dev->scratch;
+  cl_long geo[5] = {g->b_offset, g->k, g->n, g->sbk, g->sbn};
+  size_t local[2] = {16, 1};
+  size_t global[2] = {((size_t)g->n + 15) / 16 * 16, ((size_t)g->k + 15) / 16};
+  cl_int err = clSetKernelArg(k, 0, sizeof dst, &dst);
+  if (err == CL_SUCCESS) err = clSetKernelArg(k, 1, sizeof *b, b);
+  for (cl_uint i = 0; i < 5 && err == CL_SUCCESS; ++i) err = clSetKernelArg(k, 2 + i, sizeof geo[i], &geo[i]);
+  if (err == CL_SUCCESS)
+    err = clEnqueueNDRangeKernel(dev->queue, k, 2, NULL, global, local, 0, NULL, NULL);
+  s = bp_cl_check(ctx, err, "clEnqueueNDRangeKernel", "matmul transpose");
+  if (s != BP_STATUS_OK) return s;
+  g->b_offset = 0;
+  g->sbk = g->n;
+  g->sbn = 1;
+  *b = dst;
+  return BP_STATUS_OK;
+}
+
 static bp_status_t mm_kernel(const bp_kernel_call_t *call) {
   bp_cl_ctx_t *ctx = call->plugin_ctx;
   const mm_impl_t *impl = call->kernel_data;
@@ -193,8 +250,10 @@ static bp_status_t mm_kernel(const bp_kernel_call_t *call) {
   bp_status_t s = bp_cl_device_get(ctx, call->device_index, &dev);
   if (s != BP_STATUS_OK) return s;
   pthread_mutex_lock(&dev->lock);
-  s = bp_cl_matmul_enqueue(ctx, dev, impl->dtype, &g, (cl_mem)o->data, (cl_mem)a->data,
-                           (cl_mem)b->data, NULL);
+  cl_mem bm = (cl_mem)b->data;
+  s = transpose_b(ctx, dev, impl->dtype, &g, &bm);
+  if (s == BP_STATUS_OK)
+    s = bp_cl_matmul_enqueue(ctx, dev, impl->dtype, &g, (cl_mem)o->data, (cl_mem)a->data, bm, NULL);
   pthread_mutex_unlock(&dev->lock);
   return s;
 }
@@ -281,9 +340,12 @@ static bp_status_t linear_kernel(const bp_kernel_call_t *call) {
   if (s != BP_STATUS_OK) return s;
   const bool has_bias = call->attrs[0]->value.b;
   pthread_mutex_lock(&dev->lock);
-  s = bp_cl_matmul_enqueue(ctx, dev, impl->dtype, &g, (cl_mem)call->outputs[0]->data,
-                           (cl_mem)call->inputs[0]->data, (cl_mem)call->inputs[1]->data,
-                           has_bias ? (cl_mem)call->inputs[2]->data : NULL);
+  cl_mem wm = (cl_mem)call->inputs[1]->data;
+  s = transpose_b(ctx, dev, impl->dtype, &g, &wm);
+  if (s == BP_STATUS_OK)
+    s = bp_cl_matmul_enqueue(ctx, dev, impl->dtype, &g, (cl_mem)call->outputs[0]->data,
+                             (cl_mem)call->inputs[0]->data, wm,
+                             has_bias ? (cl_mem)call->inputs[2]->data : NULL);
   pthread_mutex_unlock(&dev->lock);
   return s;
 }
