@@ -20,6 +20,9 @@
 #define BP_CL_MM_NTN 4 /* columns per work item (BP_NTN) */
 /* Largest b copied transposed for the vector kernel (transpose_b). */
 #define BP_CL_MM_TRANSPOSE_MAX (256u << 20)
+/* Fewest rows of out (m times batch) for which b is copied transposed:
+ * below, the copy costs about what the product does. */
+#define BP_CL_MM_TRANSPOSE_MIN_ROWS 16
 
 typedef struct mm_impl {
   bp_dtype_t dtype;
@@ -198,14 +201,16 @@ static bool mm_supports(const bp_kernel_call_t *call) {
 }
 
 /* On CPU devices, f32/f64 with b not row-contiguous (b^T of linear's
- * weight, a transposed view) and one b for all batches: b is copied
+ * weight, a transposed view), out row-contiguous, enough rows to repay the
+ * copy and one b for all batches: b is copied
  * transposed into the scratch buffer, so that the vector kernel takes it
  * (1.5-2x faster than dot products, which stream rows of both). g is
  * updated to read the copy; *b becomes the scratch. Call with dev->lock
  * held. */
 static bp_status_t transpose_b(bp_cl_ctx_t *ctx, bp_cl_device_t *dev, bp_dtype_t dtype,
                                bp_cl_mm_geom_t *g, cl_mem *b) {
-  if (dev->kind == BP_DEVICE_KIND_GPU || g->sbn == 1 || g->n < 2 || g->k < 1 ||
+  if (dev->kind == BP_DEVICE_KIND_GPU || g->sbn == 1 || g->son != 1 || g->n < 2 || g->k < 1 ||
+      g->m * g->batch < BP_CL_MM_TRANSPOSE_MIN_ROWS ||
       (dtype != BP_DTYPE_F32 && dtype != BP_DTYPE_F64))
     return BP_STATUS_OK;
   for (cl_long d = 0; d < g->batch_nd; ++d)
