@@ -1,20 +1,22 @@
 /* bp_matmul.cl - batched matmul out[b, m, n] = sum_k a[b, m, k] b[b, k, n]
- * (+ bias[b, m] with BP_BIAS: convolutions), any strides (transposed,
- * sliced, broadcast batch). Two kernels, chosen per device type by the
- * host (bp_cl_ops_matmul.c):
- *  - bp_matmul (GPUs): tiled in local memory;
- *  - bp_matmul_rb (CPU devices such as PoCL, which compile a work group
- *    into loops so that local-memory barriers are costly): register
- *    blocked, each work item a BP_TM x BP_TN tile of out with the
- *    k loop innermost over registers; for f32 and f64 bp_matmul_v
- *    (contiguous rows of b: vectors of columns) and bp_matmul_nt
- *    (contiguous k in a and b: vectors of partial dot products).
+ * (+ bias[b, m, n] with BP_BIAS: per row for the convolutions, per column
+ * for linear), any strides (transposed, sliced, broadcast batch). The
+ * kernels, chosen per device type by the host (bp_cl_ops_matmul.c):
+ *  - bp_matmul (GPUs): tiled in local memory, coalesced loads;
+ *  - on CPU devices such as PoCL, which compile a work group into loops
+ *    so that local-memory barriers are costly, register blocks with the
+ *    k loop innermost: bp_matmul_v for f32/f64 with contiguous rows of b
+ *    (6 rows x 4 vectors of columns per work item; b^T operands are
+ *    first copied by bp_transpose), bp_matmul_nt for f32/f64 with
+ *    contiguous k in a and b (vectors of partial dot products), and
+ *    bp_matmul_rb (scalar BP_TM x BP_TN tiles) for the rest.
+ * Also here: bp_im2col and bp_pack_weight for the convolutions.
  *
  * Specialised by: BP_T (storage), BP_ACC (float for f16/bf16/f32, double
  * for f64, ulong for integers: wraps), BP_LD(p, i), BP_STORE(p, i, acc),
  * BP_ADD(acc, p, i) (acc plus a bias element, in BP_ACC); bp_matmul_rb
  * also by its tile BP_TM x BP_TN, and bp_matmul_v (sbn == son == 1 only)
- * by the vector type.
+ * and bp_matmul_nt by the vector type.
  *
  * bp_matmul: a work group of BP_TS x BP_TS/BP_WPT items computes a BP_TS x BP_TS tile
  * of out; each item BP_WPT outputs of one column, rows BP_TS/BP_WPT apart.

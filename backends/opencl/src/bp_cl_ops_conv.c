@@ -2,8 +2,8 @@
  * (kernels/bp_matmul.cl), natively on the device.
  *
  * For a chunk of images, bp_im2col writes col[n, g, (ci*KH + kh)*KW + kw,
- * oh*OW + ow] into a scratch buffer (contiguous, the input's storage
- * type), then one batched matmul over (n, g) multiplies weight[g] (viewed
+ * oh*OW + ow] into the device's scratch buffer (contiguous, the input's
+ * storage type; kept between calls: bp_cl_scratch_get), then one batched matmul over (n, g) multiplies weight[g] (viewed
  * [Cout/G, Cg*KH*KW], broadcast over n) by col[n, g] into out[n, g*Cout/G..,
  * oh*OW + ow] and adds the bias. Accumulation is that of matmul: f32 for
  * f16/bf16/f32, f64 for f64, wrapping 64-bit for the integers. A weight
