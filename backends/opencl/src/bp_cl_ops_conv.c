@@ -190,8 +190,10 @@ static bp_status_t conv_kernel(const bp_kernel_call_t *call) {
   if (s != BP_STATUS_OK) return s;
   /* images per chunk: the scratch stays within the limit and max_alloc */
   uint64_t per_img = (uint64_t)p.ig.groups * (uint64_t)p.kdim * (uint64_t)p.ohw * es;
+  const uint64_t wpack_bytes = p.pack_w ? (uint64_t)p.pg.cout * (uint64_t)p.kdim * es : 0;
   uint64_t lim = dev->kind == BP_DEVICE_KIND_GPU ? BP_CL_CONV_SCRATCH : BP_CL_CONV_SCRATCH_CPU;
-  uint64_t cap = lim < dev->max_alloc ? lim : dev->max_alloc;
+  uint64_t room = dev->max_alloc > wpack_bytes ? dev->max_alloc - wpack_bytes : 0;
+  uint64_t cap = lim < room ? lim : room;
   int64_t chunk = per_img ? (int64_t)(cap / per_img) : nimg;
   if (chunk < 1) chunk = 1;
   if (chunk > nimg) chunk = nimg;
@@ -205,7 +207,6 @@ static bp_status_t conv_kernel(const bp_kernel_call_t *call) {
   cl_int err = CL_SUCCESS;
   /* scratch: the columns of a chunk, then the packed weight (pack_w) */
   const uint64_t col_bytes = per_img * (uint64_t)chunk;
-  const uint64_t wpack_bytes = p.pack_w ? (uint64_t)p.pg.cout * (uint64_t)p.kdim * es : 0;
   s = bp_cl_scratch_get(ctx, dev, col_bytes + wpack_bytes);
   cl_mem col = dev->scratch;
   if (p.pack_w) {
