@@ -132,6 +132,7 @@ static void cl_shutdown(void *plugin_ctx) {
       clFinish(d->queue);
       bp_cl_program_cache_release(d);
       bp_cl_check_release(d);
+      if (d->scratch != NULL) clReleaseMemObject(d->scratch);
       clReleaseCommandQueue(d->queue);
       clReleaseContext(d->context);
     }
