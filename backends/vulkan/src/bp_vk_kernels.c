@@ -464,6 +464,7 @@ bp_status_t bpvk_kernels_register(bpvk_ctx_t *ctx) {
     if (!s && (is_float || a == BP_DTYPE_I64)) s = bpvk_kernel_reg(ctx, "sum", name, two_same, 2, k_sum, &kSum);
     snprintf(name, sizeof name, "mm_%u", a);
     if (!s && a != BP_DTYPE_BOOL) s = bpvk_kernel_reg(ctx, "matmul", name, three, 3, k_matmul, &kMatmul);
+    if (!s && a != BP_DTYPE_BOOL) s = bpvk_kernel_reg(ctx, "bmm", name, three, 3, k_matmul, &kMatmul);
     if (is_float && !s) {
       snprintf(name, sizeof name, "uniform_%u", a);
       s = bpvk_kernel_reg(ctx, "uniform", name, one, 1, k_uniform, &kUniform);
@@ -478,5 +479,6 @@ bp_status_t bpvk_kernels_register(bpvk_ctx_t *ctx) {
   }
   if (!s) s = bpvk_ops_ewn_register(ctx);
   if (!s) s = bpvk_ops_nn_register(ctx);
+  if (!s) s = bpvk_ops_reduce_register(ctx);
   return s;
 }
