@@ -34,7 +34,7 @@
 #define BPVK_PARAM_WORDS (64u * 1024u)
 #define BPVK_BLOCK_SIZE (64ull << 20)
 #define BPVK_ALIGN 256u
-#define BPVK_MAX_TENSORS 7 /* sgd_step 5, adamw_step 7 */
+#define BPVK_MAX_TENSORS 8 /* adamw_step 7, batch_norm 8 */
 #define BPVK_MAX_BINDINGS (1 + BPVK_MAX_TENSORS) /* params + tensors */
 #define BPVK_MAX_CHECKS 64
 
