@@ -1,7 +1,8 @@
 /* bp_vk_ops_nn.c - the as_is nn ops a training step needs: linear (the
  * matmul record path, then the bias added by the binary shader), softmax
  * and log_softmax with their backward ops, cross_entropy, one_hot,
- * max_pool2d and its backward. Semantics: reference/src/ref_nn*.c. Float
+ * max_pool2d, avg_pool2d and adaptive_avg_pool2d with their backward ops.
+ * Semantics: reference/src/ref_nn*.c. Float
  * math in f32 (f16/bf16 rounded once); the ops that need exp or log are
  * declined for f64 (GLSL.std.450 has no f64 exp/log). */
 #include <stdio.h>
@@ -10,7 +11,7 @@
 #include "bp_vk_kernel_util.h"
 
 enum { NN_SOFTMAX, NN_LOG_SOFTMAX, NN_SOFTMAX_BW, NN_LOG_SOFTMAX_BW, NN_XENT, NN_ONE_HOT, NN_MAXPOOL,
-       NN_MAXPOOL_BW, NN_LINEAR };
+       NN_MAXPOOL_BW, NN_LINEAR, NN_AVGPOOL, NN_ADAPTIVE, NN_AVGPOOL_BW, NN_ADAPTIVE_BW };
 
 static int32_t variant_nn(const bp_kernel_call_t *call, const bpvk_kernel_t *k) {
   char name[32];
@@ -23,6 +24,9 @@ static int32_t variant_nn(const bp_kernel_call_t *call, const bpvk_kernel_t *k) 
     case NN_ONE_HOT: snprintf(name, sizeof name, "onehot"); break;
     case NN_MAXPOOL: snprintf(name, sizeof name, "mp_%u_0", dt); break;
     case NN_MAXPOOL_BW: snprintf(name, sizeof name, "mp_%u_1", dt); break;
+    case NN_AVGPOOL: case NN_ADAPTIVE: case NN_AVGPOOL_BW: case NN_ADAPTIVE_BW:
+      snprintf(name, sizeof name, "ap_%u_%u", dt, k->op - NN_AVGPOOL);
+      break;
     default: snprintf(name, sizeof name, "binary_%u", call->outputs[0]->dtype); break; /* linear's bias */
   }
   return bpvk_variant_find(name);
@@ -31,7 +35,8 @@ static int32_t variant_nn(const bp_kernel_call_t *call, const bpvk_kernel_t *k) 
 static bool nn_ok(const bp_kernel_call_t *call, const bpvk_kernel_t *k);
 #define NN(op) {variant_nn, nn_ok, op, 0}
 static const bpvk_kernel_t kNN[] = {NN(NN_SOFTMAX), NN(NN_LOG_SOFTMAX), NN(NN_SOFTMAX_BW), NN(NN_LOG_SOFTMAX_BW),
-                                    NN(NN_XENT), NN(NN_ONE_HOT), NN(NN_MAXPOOL), NN(NN_MAXPOOL_BW), NN(NN_LINEAR)};
+                                    NN(NN_XENT), NN(NN_ONE_HOT), NN(NN_MAXPOOL), NN(NN_MAXPOOL_BW), NN(NN_LINEAR),
+                                    NN(NN_AVGPOOL), NN(NN_ADAPTIVE), NN(NN_AVGPOOL_BW), NN(NN_ADAPTIVE_BW)};
 #undef NN
 
 /* ---- linear: out = x @ weight^T (+ bias) ---- */
@@ -267,6 +272,54 @@ static bp_status_t rec_maxpool(bpvk_device_t *d, const bp_kernel_call_t *call, i
                                 : NULL);
 }
 
+/* ---- avg_pool2d, adaptive_avg_pool2d and their backward (shaders/avgpool.comp) ---- */
+
+static bp_status_t rec_avgpool(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
+  const bpvk_kernel_t *k = call->kernel_data;
+  bool bw = k->op == NN_AVGPOOL_BW || k->op == NN_ADAPTIVE_BW;
+  const bp_tensor_desc_t *x = bw ? call->inputs[1] : call->inputs[0];
+  const bp_tensor_desc_t *v = bw ? call->inputs[0] : call->outputs[0];
+  int64_t xe[4], xs[4], ve[4], vs[4], ge[4], gs[4];
+  nchw(x, xe, xs);
+  nchw(v, ve, vs);
+  uint32_t w[MP_WORDS];
+  memset(w, 0, sizeof w);
+  for (int i = 0; i < 4; ++i) {
+    w[1 + i] = (uint32_t)xe[i];
+    w[5 + i] = (uint32_t)xs[i];
+    w[12 + i] = (uint32_t)vs[i];
+  }
+  w[9] = bpvk_numel(x) ? bpvk_vt(x).offset : 0u;
+  w[10] = (uint32_t)ve[2];
+  w[11] = (uint32_t)ve[3];
+  w[16] = bpvk_numel(v) ? bpvk_vt(v).offset : 0u;
+  for (int i = 0; i < 2; ++i) {
+    int64_t ks = attr2(call, "kernel_size", i, 1);
+    w[22 + i] = (uint32_t)ks;
+    w[24 + i] = (uint32_t)attr2(call, "stride", i, ks);
+    w[26 + i] = (uint32_t)attr2(call, "padding", i, 0);
+  }
+  w[28] = bpvk_attr_b(call, "count_include_pad", true) ? 1u : 0u;
+  w[29] = (uint32_t)(int32_t)bpvk_attr_i(call, "divisor_override", 0);
+  uint64_t items = (uint64_t)bpvk_numel(v);
+  VkBuffer bufs[3] = {bpvk_numel(v) ? bpvk_vt(v).buffer : VK_NULL_HANDLE, VK_NULL_HANDLE, VK_NULL_HANDLE};
+  if (bw) {
+    const bp_tensor_desc_t *g = call->outputs[0];
+    nchw(g, ge, gs);
+    for (int i = 0; i < 4; ++i) w[30 + i] = (uint32_t)gs[i];
+    w[34] = bpvk_vt(g).offset;
+    items = (uint64_t)bpvk_numel(g);
+    bufs[2] = bpvk_vt(g).buffer;
+  } else {
+    bufs[0] = bpvk_vt(x).buffer;
+    bufs[1] = bpvk_vt(v).buffer;
+  }
+  w[0] = (uint32_t)items;
+  uint32_t gx, gy;
+  bpvk_grid_1d(items, 256, &gx, &gy);
+  return bpvk_dispatch_n(d, variant, 0, bufs, 3, w, MP_WORDS, gx, gy, 1, NULL);
+}
+
 /* ---- checks and entry points ---- */
 
 static bool nn_ok(const bp_kernel_call_t *call, const bpvk_kernel_t *k) {
@@ -287,8 +340,10 @@ static bool nn_ok(const bp_kernel_call_t *call, const bpvk_kernel_t *k) {
     case NN_ONE_HOT: /* no classes but some values: the reference's error */
       return call->outputs[0]->ndim >= 1 &&
              (call->outputs[0]->shape[call->outputs[0]->ndim - 1] > 0 || bpvk_numel(call->inputs[0]) == 0);
-    case NN_MAXPOOL: case NN_MAXPOOL_BW: {
-      const bp_tensor_desc_t *x = k->op == NN_MAXPOOL ? call->inputs[0] : call->inputs[1];
+    case NN_MAXPOOL: case NN_MAXPOOL_BW: case NN_AVGPOOL: case NN_ADAPTIVE: case NN_AVGPOOL_BW:
+    case NN_ADAPTIVE_BW: {
+      bool fwd = k->op == NN_MAXPOOL || k->op == NN_AVGPOOL || k->op == NN_ADAPTIVE;
+      const bp_tensor_desc_t *x = fwd ? call->inputs[0] : call->inputs[1];
       return x->ndim == 3 || x->ndim == 4;
     }
     default: return true;
@@ -300,6 +355,7 @@ static bp_status_t k_softmax(const bp_kernel_call_t *c) { return bpvk_kernel_run
 static bp_status_t k_xent(const bp_kernel_call_t *c) { return bpvk_kernel_run(c, rec_xent); }
 static bp_status_t k_one_hot(const bp_kernel_call_t *c) { return bpvk_kernel_run(c, rec_one_hot); }
 static bp_status_t k_maxpool(const bp_kernel_call_t *c) { return bpvk_kernel_run(c, rec_maxpool); }
+static bp_status_t k_avgpool(const bp_kernel_call_t *c) { return bpvk_kernel_run(c, rec_avgpool); }
 
 bp_status_t bpvk_ops_nn_register(bpvk_ctx_t *ctx) {
   static const char *const sm_ops[] = {"softmax", "log_softmax", "softmax_backward", "log_softmax_backward"};
@@ -327,6 +383,15 @@ bp_status_t bpvk_ops_nn_register(bpvk_ctx_t *ctx) {
     if (!s) s = bpvk_kernel_reg(ctx, "max_pool2d", name, mp, 3, k_maxpool, &kNN[NN_MAXPOOL]);
     snprintf(name, sizeof name, "mp_%u_1", t);
     if (!s) s = bpvk_kernel_reg(ctx, "max_pool2d_backward", name, mpb, 4, k_maxpool, &kNN[NN_MAXPOOL_BW]);
+    static const char *const ap_ops[] = {"avg_pool2d", "adaptive_avg_pool2d", "avg_pool2d_backward",
+                                         "adaptive_avg_pool2d_backward"};
+    for (uint32_t op = NN_AVGPOOL; op <= NN_ADAPTIVE_BW && !s; ++op) {
+      snprintf(name, sizeof name, "ap_%u_%u", t, op - NN_AVGPOOL);
+      bool bw = op >= NN_AVGPOOL_BW;
+      s = bpvk_kernel_reg(ctx, ap_ops[op - NN_AVGPOOL], name, bw ? s3 : s2, bw ? 3 : 2, k_avgpool, &kNN[op]);
+    }
   }
+  bp_dtype_t i64s[2] = {BP_DTYPE_I64, BP_DTYPE_I64};
+  if (!s) s = bpvk_kernel_reg(ctx, "avg_pool2d", "ap_5_0", i64s, 2, k_avgpool, &kNN[NN_AVGPOOL]);
   return s;
 }
