@@ -1,7 +1,8 @@
 #version 450
 // xent.comp - cross_entropy (reference/src/ref_nn2_loss.c) with class
 // targets (PROBS 0: i64) or class probabilities (PROBS 1: x's dtype and
-// shape). Tensors: x, target, weight, out. Each invocation takes samples
+// shape), and nll_loss (PROBS 2: class targets, x already log-probabilities,
+// total_weight written too). Tensors: x, target, weight, out (, total_weight). Each invocation takes samples
 // i, i + stride, ...: with reduction none one per sample (many work
 // groups), else one work group of 256 whose partial sums are added in a
 // tree. Words: [0] samples, [1] classes, [2] x class stride, [3] x offset,
@@ -9,21 +10,25 @@
 // [21..28] target sample strides, [29] target offset, [30] target class
 // stride, [31] weight offset, [32] weight stride, [33] out offset,
 // [34..41] out strides, [42] reduction, [43..44] ignore_index, [45] label
-// smoothing (f32), [46] has_weight, [47] check word (a class target
-// outside [0, classes) that is not ignore_index).
+// smoothing (f32), [46] has_weight, [48] total_weight offset (nll_loss,
+// which runs as one work group), [51] check word (a class target outside
+// [0, classes) that is not ignore_index).
 #define BP_PARAMS_WRITABLE 1
 #include "common.glsl"
 #include "ftypes.glsl"
 #include "fmath.glsl"
 layout(local_size_x = 256) in;
 BUF(1, tx);
-#if PROBS
+#if PROBS == 1
 BUF(2, tt);
 #else
 IBUF(2, tt);
 #endif
 BUF(3, tw);
 BUF(4, to);
+#if PROBS == 2
+BUF(5, ttw);
+#endif
 shared FT red[3][256];
 
 FT weight(uint c) { return P(46) != 0u ? LD(tw, P(31) + c * P(32)) : FT(1); }
@@ -44,6 +49,9 @@ void main() {
       to_ += k * P(21 + d);
       oo += k * P(34 + d);
     }
+#if PROBS == 2
+    FT lse = FT(0);
+#else
     FT mx = FT(uintBitsToFloat(0xff800000u));
     bool nan = false;
     for (uint c = 0u; c < C; ++c) {
@@ -59,8 +67,9 @@ void main() {
       for (uint c = 0u; c < C; ++c) sum += exp(LD(tx, xo + c * cs) - mx);
       lse = mx + bp_log(sum);
     }
+#endif
     FT loss;
-#if PROBS
+#if PROBS == 1
     FT acc = FT(0);
     for (uint c = 0u; c < C; ++c) {
       FT p = LD(tt, to_ + c * P(30));
@@ -73,12 +82,12 @@ void main() {
     int64_t c = tt[to_];
     FT nll = FT(0), smo = FT(0);
     if (c != ignore && (c < int64_t(0) || c >= int64_t(C))) {
-      P(47) = 1u;
+      P(51) = 1u;
     } else if (c != ignore) {
       FT wt = weight(uint(c));
       nll = -wt * (LD(tx, xo + uint(c) * cs) - lse);
       wsum += wt;
-      if (ls > FT(0))
+      if (PROBS == 0 && ls > FT(0))
         for (uint k = 0u; k < C; ++k) smo -= (LD(tx, xo + k * cs) - lse) * weight(k);
     }
     nll_sum += nll;
@@ -87,7 +96,9 @@ void main() {
 #endif
     if (red_mode == 0u) ST(to, oo, loss);
   }
+#if PROBS != 2
   if (red_mode == 0u) return;
+#endif
   red[0][lid] = nll_sum;
   red[1][lid] = smooth_sum;
   red[2][lid] = wsum;
@@ -102,7 +113,14 @@ void main() {
   smooth_sum = red[1][0];
   wsum = red[2][0];
   FT res;
-#if PROBS
+#if PROBS == 2
+  if (red_mode == 0u) {
+    ST(ttw, P(48), wsum);
+    return;
+  }
+  res = red_mode == 1u ? nll_sum / wsum : nll_sum;
+  ST(ttw, P(48), wsum);
+#elif PROBS == 1
   res = red_mode == 1u ? nll_sum / FT(count) : nll_sum;
 #else
   if (red_mode == 2u) {

@@ -483,5 +483,6 @@ bp_status_t bpvk_kernels_register(bpvk_ctx_t *ctx) {
   if (!s) s = bpvk_ops_index_register(ctx);
   if (!s) s = bpvk_ops_norm_register(ctx);
   if (!s) s = bpvk_ops_misc_register(ctx);
+  if (!s) s = bpvk_ops_loss_register(ctx);
   return s;
 }

@@ -1,7 +1,7 @@
 /* bp_vk_ops_nn.c - the as_is nn ops a training step needs: linear (the
  * matmul record path, then the bias added by the binary shader), softmax
  * and log_softmax with their backward ops, cross_entropy, one_hot,
- * max_pool2d, avg_pool2d and adaptive_avg_pool2d with their backward ops.
+ * nll_loss, max_pool2d, avg_pool2d and adaptive_avg_pool2d with their backward ops.
  * Semantics: reference/src/ref_nn*.c. Float
  * math in f32 (f16/bf16 rounded once); the ops that need exp or log are
  * declined for f64 (GLSL.std.450 has no f64 exp/log). */
@@ -11,7 +11,7 @@
 #include "bp_vk_kernel_util.h"
 
 enum { NN_SOFTMAX, NN_LOG_SOFTMAX, NN_SOFTMAX_BW, NN_LOG_SOFTMAX_BW, NN_XENT, NN_ONE_HOT, NN_MAXPOOL,
-       NN_MAXPOOL_BW, NN_LINEAR, NN_AVGPOOL, NN_ADAPTIVE, NN_AVGPOOL_BW, NN_ADAPTIVE_BW };
+       NN_MAXPOOL_BW, NN_LINEAR, NN_AVGPOOL, NN_ADAPTIVE, NN_AVGPOOL_BW, NN_ADAPTIVE_BW, NN_NLL };
 
 static int32_t variant_nn(const bp_kernel_call_t *call, const bpvk_kernel_t *k) {
   char name[32];
@@ -21,6 +21,7 @@ static int32_t variant_nn(const bp_kernel_call_t *call, const bpvk_kernel_t *k) 
       snprintf(name, sizeof name, "sm_%u_%u", dt, k->op);
       break;
     case NN_XENT: snprintf(name, sizeof name, "xent_%u_%u", dt, call->inputs[1]->dtype != BP_DTYPE_I64); break;
+    case NN_NLL: snprintf(name, sizeof name, "xent_%u_2", dt); break;
     case NN_ONE_HOT: snprintf(name, sizeof name, "onehot"); break;
     case NN_MAXPOOL: snprintf(name, sizeof name, "mp_%u_0", dt); break;
     case NN_MAXPOOL_BW: snprintf(name, sizeof name, "mp_%u_1", dt); break;
@@ -36,7 +37,8 @@ static bool nn_ok(const bp_kernel_call_t *call, const bpvk_kernel_t *k);
 #define NN(op) {variant_nn, nn_ok, op, 0}
 static const bpvk_kernel_t kNN[] = {NN(NN_SOFTMAX), NN(NN_LOG_SOFTMAX), NN(NN_SOFTMAX_BW), NN(NN_LOG_SOFTMAX_BW),
                                     NN(NN_XENT), NN(NN_ONE_HOT), NN(NN_MAXPOOL), NN(NN_MAXPOOL_BW), NN(NN_LINEAR),
-                                    NN(NN_AVGPOOL), NN(NN_ADAPTIVE), NN(NN_AVGPOOL_BW), NN(NN_ADAPTIVE_BW)};
+                                    NN(NN_AVGPOOL), NN(NN_ADAPTIVE), NN(NN_AVGPOOL_BW), NN(NN_ADAPTIVE_BW),
+                                    NN(NN_NLL)};
 #undef NN
 
 /* ---- linear: out = x @ weight^T (+ bias) ---- */
@@ -139,13 +141,14 @@ static bp_status_t rec_softmax(bpvk_device_t *d, const bp_kernel_call_t *call, i
   return bpvk_record_tensors(d, call, variant, 0, w, ROW_WORDS, gx, gy, 1, NULL);
 }
 
-/* ---- cross_entropy (shaders/xent.comp) ---- */
+/* ---- cross_entropy and nll_loss (shaders/xent.comp) ---- */
 
-enum { XE_WORDS = 48 };
+enum { XE_WORDS = 52 };
 
 static bp_status_t rec_xent(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
+  const bpvk_kernel_t *k = call->kernel_data;
   const bp_tensor_desc_t *x = call->inputs[0], *t = call->inputs[1], *wt = call->inputs[2], *o = call->outputs[0];
-  bool probs = t->dtype != BP_DTYPE_I64;
+  bool probs = t->dtype != BP_DTYPE_I64, nll = k->op == NN_NLL;
   int64_t reduction = bpvk_attr_i(call, "reduction", 1);
   uint32_t w[XE_WORDS];
   memset(w, 0, sizeof w);
@@ -178,10 +181,13 @@ static bp_status_t rec_xent(bpvk_device_t *d, const bp_kernel_call_t *call, int3
   bpvk_put_u64(w + 43, (uint64_t)bpvk_attr_i(call, "ignore_index", -100));
   bpvk_put_f32(w + 45, bpvk_attr_f(call, "label_smoothing", 0.0));
   w[46] = has_w ? 1u : 0u;
+  if (nll) w[48] = bpvk_vt(call->outputs[1]).offset;
   uint32_t gx = 1, gy = 1;
-  if (reduction == 0) bpvk_grid_1d(count, 256, &gx, &gy);
+  if (reduction == 0 && !nll) bpvk_grid_1d(count, 256, &gx, &gy); /* nll_loss: one group adds total_weight */
   return bpvk_record_tensors(d, call, variant, 0, w, XE_WORDS, gx, gy, 1,
-                             probs ? NULL : "cross_entropy: a target is out of bounds (expected 0..C-1 or ignore_index)");
+                             probs ? NULL
+                             : nll ? "nll_loss: a target is out of bounds (expected 0..C-1 or ignore_index)"
+                                   : "cross_entropy: a target is out of bounds (expected 0..C-1 or ignore_index)");
 }
 
 /* ---- one_hot ---- */
@@ -331,7 +337,7 @@ static bool nn_ok(const bp_kernel_call_t *call, const bpvk_kernel_t *k) {
       if (bpvk_attr_b(call, "has_bias", true) && call->inputs[2]->ndim != 1) return false;
       return bpvk_matmul_usable(&ctx->devices[call->device_index], &v.a, &v.b, &v.o);
     }
-    case NN_XENT: {
+    case NN_XENT: case NN_NLL: {
       const bp_tensor_desc_t *x = call->inputs[0];
       if (x->ndim < 1 || x->ndim > BPVK_MAX_DIMS) return false;
       if (bpvk_numel(x) == 0) return false; /* the reference's empty-batch cases */
@@ -379,6 +385,9 @@ bp_status_t bpvk_ops_nn_register(bpvk_ctx_t *ctx) {
     if (!s) s = bpvk_kernel_reg(ctx, "cross_entropy", name, xc, 4, k_xent, &kNN[NN_XENT]);
     snprintf(name, sizeof name, "xent_%u_1", t);
     if (!s) s = bpvk_kernel_reg(ctx, "cross_entropy", name, xp, 4, k_xent, &kNN[NN_XENT]);
+    bp_dtype_t nl[5] = {t, BP_DTYPE_I64, t, t, t};
+    snprintf(name, sizeof name, "xent_%u_2", t);
+    if (!s) s = bpvk_kernel_reg(ctx, "nll_loss", name, nl, 5, k_xent, &kNN[NN_NLL]);
     snprintf(name, sizeof name, "mp_%u_0", t);
     if (!s) s = bpvk_kernel_reg(ctx, "max_pool2d", name, mp, 3, k_maxpool, &kNN[NN_MAXPOOL]);
     snprintf(name, sizeof name, "mp_%u_1", t);
