@@ -1,6 +1,7 @@
 /* bp_vk_ops_reduce.c - the reductions beyond sum (shaders/reduce.comp):
  * mean, prod, amax, amin, max, min (values and indices), argmax, argmin,
- * var, std, norm (p = 0, 1, 2, +-inf), logsumexp, all, any. Outputs come in
+ * var, std, norm (p = 0, 1, 2, +-inf), logsumexp, all, any; and the scans
+ * cumsum, cumprod (shaders/scan.comp, one invocation per line). Outputs come in
  * keepdim form (a dim is reduced where out has 1 and x does not). Declined:
  * norm with other p (f32 pow on lavapipe is thousands of ulp off; no f64
  * pow in GLSL.std.450), logsumexp of f64 (no f64 exp/log). */
@@ -86,6 +87,46 @@ static bp_status_t rec_red(bpvk_device_t *d, const bp_kernel_call_t *call, int32
 
 static bp_status_t k_red(const bp_kernel_call_t *c) { return bpvk_kernel_run(c, rec_red); }
 
+/* ---- cumsum, cumprod: lines along dim (shaders/rows.glsl words) ---- */
+
+static int32_t variant_scan(const bp_kernel_call_t *call, const bpvk_kernel_t *k) {
+  char name[32];
+  snprintf(name, sizeof name, "scan_%u_%u", k->op, call->outputs[0]->dtype);
+  return bpvk_variant_find(name);
+}
+
+static const bpvk_kernel_t kScan[2] = {{variant_scan, NULL, 0, 0}, {variant_scan, NULL, 1, 0}};
+
+static bp_status_t rec_scan(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
+  const bp_tensor_desc_t *x = call->inputs[0], *o = call->outputs[0];
+  int32_t dim = x->ndim ? (int32_t)bpvk_attr_i(call, "dim", 0) : 0;
+  uint32_t w[48];
+  memset(w, 0, sizeof w);
+  uint32_t kn = 0;
+  uint64_t rows = 1;
+  for (int32_t i = 0; i < x->ndim; ++i) {
+    if (i == dim || x->shape[i] == 1) continue;
+    w[3 + kn] = (uint32_t)x->shape[i];
+    w[11 + kn] = (uint32_t)o->strides[i];
+    w[19 + kn] = (uint32_t)x->strides[i];
+    rows *= (uint64_t)x->shape[i];
+    ++kn;
+  }
+  w[0] = (uint32_t)rows;
+  w[1] = x->ndim ? (uint32_t)x->shape[dim] : 1u;
+  w[2] = kn;
+  w[35] = bpvk_vt(o).offset;
+  w[36] = bpvk_vt(x).offset;
+  w[38] = x->ndim ? (uint32_t)o->strides[dim] : 0u;
+  w[39] = x->ndim ? (uint32_t)x->strides[dim] : 0u;
+  VkBuffer bufs[3] = {bpvk_vt(o).buffer, bpvk_vt(x).buffer, VK_NULL_HANDLE};
+  uint32_t gx, gy;
+  bpvk_grid_1d(rows, 256, &gx, &gy);
+  return bpvk_dispatch(d, variant, 0, bufs, w, 48, gx, gy, 1);
+}
+
+static bp_status_t k_scan(const bp_kernel_call_t *c) { return bpvk_kernel_run(c, rec_scan); }
+
 bp_status_t bpvk_ops_reduce_register(bpvk_ctx_t *ctx) {
   bp_status_t s = BP_STATUS_OK;
   char name[32];
@@ -99,5 +140,12 @@ bp_status_t bpvk_ops_reduce_register(bpvk_ctx_t *ctx) {
       snprintf(name, sizeof name, "red_%u_%u", op, t);
       s = bpvk_kernel_reg(ctx, kRedOps[op], name, sig, n, k_red, &kRed[op]);
     }
+  for (bp_dtype_t t = BP_DTYPE_I64; t <= BP_DTYPE_F64 && !s; ++t) {
+    bp_dtype_t two[2] = {t, t};
+    snprintf(name, sizeof name, "scan_0_%u", t);
+    s = bpvk_kernel_reg(ctx, "cumsum", name, two, 2, k_scan, &kScan[0]);
+    snprintf(name, sizeof name, "scan_1_%u", t);
+    if (!s) s = bpvk_kernel_reg(ctx, "cumprod", name, two, 2, k_scan, &kScan[1]);
+  }
   return s;
 }
