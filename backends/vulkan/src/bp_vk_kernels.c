@@ -484,5 +484,6 @@ bp_status_t bpvk_kernels_register(bpvk_ctx_t *ctx) {
   if (!s) s = bpvk_ops_norm_register(ctx);
   if (!s) s = bpvk_ops_misc_register(ctx);
   if (!s) s = bpvk_ops_loss_register(ctx);
+  if (!s) s = bpvk_ops_attn_register(ctx);
   return s;
 }
