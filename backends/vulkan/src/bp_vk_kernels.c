@@ -485,5 +485,6 @@ bp_status_t bpvk_kernels_register(bpvk_ctx_t *ctx) {
   if (!s) s = bpvk_ops_misc_register(ctx);
   if (!s) s = bpvk_ops_loss_register(ctx);
   if (!s) s = bpvk_ops_attn_register(ctx);
+  if (!s) s = bpvk_ops_convbw_register(ctx);
   return s;
 }
