@@ -102,6 +102,7 @@ bp_status_t bpvk_ops_misc_register(bpvk_ctx_t *ctx);
 bp_status_t bpvk_ops_loss_register(bpvk_ctx_t *ctx);
 bp_status_t bpvk_ops_attn_register(bpvk_ctx_t *ctx);
 bp_status_t bpvk_ops_convbw_register(bpvk_ctx_t *ctx);
+bp_status_t bpvk_ops_convd_register(bpvk_ctx_t *ctx);
 
 /* matmul's record path (bp_vk_kernels.c) for ops built on it: o = a @ b in
  * matmul's kernel form; false from bpvk_matmul_usable when it cannot. */

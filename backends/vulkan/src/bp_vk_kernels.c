@@ -486,5 +486,6 @@ bp_status_t bpvk_kernels_register(bpvk_ctx_t *ctx) {
   if (!s) s = bpvk_ops_loss_register(ctx);
   if (!s) s = bpvk_ops_attn_register(ctx);
   if (!s) s = bpvk_ops_convbw_register(ctx);
+  if (!s) s = bpvk_ops_convd_register(ctx);
   return s;
 }
