@@ -34,7 +34,8 @@
 #define BPVK_PARAM_WORDS (64u * 1024u)
 #define BPVK_BLOCK_SIZE (64ull << 20)
 #define BPVK_ALIGN 256u
-#define BPVK_MAX_BINDINGS 4 /* params + 3 tensors */
+#define BPVK_MAX_TENSORS 8 /* adamw_step 7, batch_norm 8 */
+#define BPVK_MAX_BINDINGS (1 + BPVK_MAX_TENSORS) /* params + tensors */
 #define BPVK_MAX_CHECKS 64
 
 /* Compiled SPIR-V, one entry per shader variant (bp_vk_spirv.c, generated). */
@@ -184,6 +185,11 @@ bp_status_t bpvk_dispatch(bpvk_device_t *d, int32_t variant, uint32_t spec,
 bp_status_t bpvk_dispatch_checked(bpvk_device_t *d, int32_t variant, uint32_t spec, const VkBuffer tensors[3],
                                   const uint32_t *params, uint32_t nparams, uint32_t gx, uint32_t gy, uint32_t gz,
                                   const char *check);
+/* The same with ntensors (<= BPVK_MAX_TENSORS) tensor buffers at bindings
+ * 1..ntensors; check may be NULL. */
+bp_status_t bpvk_dispatch_n(bpvk_device_t *d, int32_t variant, uint32_t spec, const VkBuffer *tensors,
+                            uint32_t ntensors, const uint32_t *params, uint32_t nparams, uint32_t gx, uint32_t gy,
+                            uint32_t gz, const char *check);
 /* Drops cached descriptor sets naming this buffer (before destroying it). */
 void bpvk_forget_buffer(bpvk_device_t *d, VkBuffer buffer);
 

@@ -317,6 +317,12 @@ bp_status_t bpvk_dispatch(bpvk_device_t *d, int32_t variant, uint32_t spec, cons
 bp_status_t bpvk_dispatch_checked(bpvk_device_t *d, int32_t variant, uint32_t spec, const VkBuffer tensors[3],
                                   const uint32_t *params, uint32_t nparams, uint32_t gx, uint32_t gy, uint32_t gz,
                                   const char *check) {
+  return bpvk_dispatch_n(d, variant, spec, tensors, 3, params, nparams, gx, gy, gz, check);
+}
+
+bp_status_t bpvk_dispatch_n(bpvk_device_t *d, int32_t variant, uint32_t spec, const VkBuffer *tensors,
+                            uint32_t ntensors, const uint32_t *params, uint32_t nparams, uint32_t gx, uint32_t gy,
+                            uint32_t gz, const char *check) {
   VkPipeline pipe = VK_NULL_HANDLE;
   bp_status_t s = get_pipeline(d, variant, spec, &pipe);
   if (s) return s;
@@ -340,8 +346,9 @@ bp_status_t bpvk_dispatch_checked(bpvk_device_t *d, int32_t variant, uint32_t sp
     b->check_msg[b->ncheck++] = check;
   }
   b->params_used += words;
-  VkBuffer bufs[BPVK_MAX_BINDINGS] = {b->params, b->params, b->params, b->params};
-  for (int i = 0; i < 3; ++i)
+  VkBuffer bufs[BPVK_MAX_BINDINGS];
+  for (uint32_t i = 0; i < BPVK_MAX_BINDINGS; ++i) bufs[i] = b->params;
+  for (uint32_t i = 0; i < ntensors && i < BPVK_MAX_TENSORS; ++i)
     if (tensors[i] != VK_NULL_HANDLE) bufs[i + 1] = tensors[i];
   VkDescriptorSet set = VK_NULL_HANDLE;
   if ((s = get_dset(d, bufs, &set))) return s;
