@@ -1,6 +1,9 @@
 /* cli_util.c - helpers shared by the `bp` subcommands (see bp_cli.h). */
+#define _POSIX_C_SOURCE 200809L /* setenv */
+
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bp_cli.h"
@@ -21,6 +24,12 @@ int bpcli_usage_error(const char *usage, const char *fmt, ...) {
 }
 
 bool bpcli_runtime_start(void) {
+  /* The OpenMP runtime a plugin loads (oneDNN's libgomp) reads this once,
+   * when the plugin is loaded by bp_init: its threads sleep while they wait
+   * instead of spinning, unless the user chose otherwise. On cores shared
+   * with other jobs, spinning threads made onednn:0 5-70x slower
+   * (docs/devices.md). */
+  setenv("OMP_WAIT_POLICY", "passive", 0);
   bp_status_t status = bp_init();
   if (status == BP_STATUS_OK) return true;
   fprintf(stderr, "bp: the runtime failed to start: %s (%s)\n", bp_last_error(),

@@ -323,58 +323,205 @@ int bpcli_bench_ops(bool quick, int reps, bool json) {
 }
 
 /* The direct-oneDNN anchor for `--device onednn:N`: the same sizes through
- * oneDNN alone (libbp_onednn_anchor.so). direct[] in seconds per call. */
+ * oneDNN alone (libbp_onednn_anchor.so), at the thread count the plugin ran
+ * with. direct[] in seconds per call. */
 typedef struct anchor_results {
   bool have;
   char why[256];
   const char *version;
+  int threads;
   double matmul_s, conv_s, conv_only_s, softmax_s, ln_s;
 } anchor_results_t;
 
-static void measure_onednn(const ops_results_t *dev, int reps, anchor_results_t *a) {
-  bpcli_onednn_anchor_t m;
-  if (!bpcli_onednn_anchor_open(&m, a->why, sizeof a->why)) return;
-  a->version = m.version();
-  a->matmul_s = m.matmul(dev->mm_n, reps);
-  a->conv_s = m.conv2d(dev->conv, reps, &a->conv_only_s);
-  a->softmax_s = m.softmax(dev->nn_rows, dev->nn_cols, reps);
-  a->ln_s = m.layer_norm(dev->nn_rows, dev->nn_cols, reps);
+static void measure_onednn(const bpcli_onednn_anchor_t *m, const ops_results_t *dev, int reps,
+                           anchor_results_t *a) {
+  a->version = m->version();
+  a->threads = m->threads(0);
+  a->matmul_s = m->matmul(dev->mm_n, reps);
+  a->conv_s = m->conv2d(dev->conv, reps, &a->conv_only_s);
+  a->softmax_s = m->softmax(dev->nn_rows, dev->nn_cols, reps);
+  a->ln_s = m->layer_norm(dev->nn_rows, dev->nn_cols, reps);
   a->have = a->matmul_s > 0 && a->conv_s > 0 && a->softmax_s > 0 && a->ln_s > 0;
   if (!a->have) snprintf(a->why, sizeof a->why, "a oneDNN call failed in the anchor");
 }
 
+enum { NROWS = 7 };
+static const char *const row_keys[NROWS] = {"matmul_gflops", "conv2d_gflops", "softmax_gbs",
+                                             "layer_norm_gbs", "add_gbs", "mul_gbs", "sum_gbs"};
+
+/* One pass's rows: the device, oneDNN direct (0: none) and ref:0. */
+typedef struct pass_rows {
+  int threads; /* the device's and the anchor's; 0: unknown (not a oneDNN device) */
+  double d[NROWS], direct[NROWS], conv_only;
+} pass_rows_t;
+
+static void fill_rows(const ops_results_t *dev, const anchor_results_t *an, pass_rows_t *p) {
+  const double mm_flop = 2.0 * dev->mm_n * dev->mm_n * dev->mm_n;
+  const double conv_flop = 2.0 * (double)(dev->conv[0] * dev->conv[4] * dev->conv[2] * dev->conv[3]) *
+                           (double)(dev->conv[1] * dev->conv[5] * dev->conv[5]);
+  const double nn_bytes = 2.0 * 4.0 * (double)(dev->nn_rows * dev->nn_cols);
+  const double d[NROWS] = {dev->mm_gflops, dev->conv_gflops, dev->softmax_gbs, dev->ln_gbs,
+                           dev->add_gbs, dev->mul_gbs, dev->sum_gbs};
+  memcpy(p->d, d, sizeof d);
+  memset(p->direct, 0, sizeof p->direct);
+  p->threads = an->threads;
+  p->conv_only = 0;
+  if (!an->have) return;
+  p->direct[0] = mm_flop / an->matmul_s * 1e-9;
+  p->direct[1] = conv_flop / an->conv_s * 1e-9;
+  p->direct[2] = nn_bytes / an->softmax_s * 1e-9;
+  p->direct[3] = nn_bytes / an->ln_s * 1e-9;
+  p->conv_only = conv_flop / an->conv_only_s * 1e-9;
+}
+
+static void print_pass(const char *device, const pass_rows_t *p, const double *rf) {
+  static const char *const labels[NROWS] = {"matmul f32 (n^3)", "conv2d f32 3x3 pad 1",
+                                            "softmax f32 (last dim)", "layer_norm f32 (last dim)",
+                                            "add f32", "mul f32", "sum f32 (all elements)"};
+  static const char *const units[NROWS] = {"GFLOP/s", "GFLOP/s", "GB/s", "GB/s",
+                                           "GB/s",    "GB/s",    "GB/s"};
+  char hd[64], hx[64];
+  if (p->threads > 0) {
+    snprintf(hd, sizeof hd, "%s %dT", device, p->threads);
+    snprintf(hx, sizeof hx, "oneDNN direct %dT", p->threads);
+  } else {
+    snprintf(hd, sizeof hd, "%s", device);
+    snprintf(hx, sizeof hx, "oneDNN direct");
+  }
+  printf("  %-26s %16s %18s %16s %9s %9s\n", "", hd, hx, "ref:0 1T", "/direct", "/ref");
+  for (int i = 0; i < NROWS; ++i) {
+    printf("  %-26s %8.2f %-7s", labels[i], p->d[i], units[i]);
+    if (p->direct[i] > 0) printf("   %8.2f %-7s", p->direct[i], units[i]); else printf(" %18s", "-");
+    printf(" %8.2f %-7s", rf[i], units[i]);
+    if (p->direct[i] > 0) printf(" %8.2fx", p->d[i] / p->direct[i]); else printf(" %9s", "");
+    printf(" %8.2fx\n", p->d[i] / rf[i]);
+  }
+  if (p->conv_only > 0)
+    printf("    oneDNN direct %dT, the convolution alone in its own layouts (no NCHW reorders): "
+           "%.2f GFLOP/s\n", p->threads, p->conv_only);
+}
+
+static void json_pass(bpcli_json_t *j, const pass_rows_t *p, const char *suffix) {
+  char key[80];
+  for (int i = 0; i < NROWS; ++i) {
+    snprintf(key, sizeof key, "%s%s", row_keys[i], suffix);
+    bpcli_json_kv_double(j, key, p->d[i]);
+    if (p->direct[i] > 0) {
+      snprintf(key, sizeof key, "direct_%s%s", row_keys[i], suffix);
+      bpcli_json_kv_double(j, key, p->direct[i]);
+    }
+  }
+  if (p->threads > 0) {
+    snprintf(key, sizeof key, "threads%s", suffix);
+    bpcli_json_kv_uint(j, key, (uint64_t)p->threads);
+  }
+}
+
+/* The best of two measurements: the higher rate of each row (the first
+ * copied whole). */
+static void best_ops(ops_results_t *acc, const ops_results_t *r, bool first) {
+  if (first) {
+    *acc = *r;
+    return;
+  }
+  double *const a[] = {&acc->mm_gflops, &acc->blas_gflops, &acc->conv_gflops, &acc->add_gbs,
+                       &acc->mul_gbs,   &acc->memcpy_gbs,  &acc->sum_gbs,     &acc->softmax_gbs,
+                       &acc->ln_gbs};
+  const double b[] = {r->mm_gflops, r->blas_gflops, r->conv_gflops, r->add_gbs, r->mul_gbs,
+                      r->memcpy_gbs, r->sum_gbs, r->softmax_gbs, r->ln_gbs};
+  for (size_t i = 0; i < sizeof b / sizeof b[0]; ++i)
+    if (b[i] > *a[i]) *a[i] = b[i];
+}
+
+/* The same for the anchor: the shorter time of each case. */
+static void best_anchor(anchor_results_t *acc, const anchor_results_t *r, bool first) {
+  if (first || !acc->have) {
+    if (first || r->have) *acc = *r;
+    return;
+  }
+  if (!r->have) return;
+  double *const a[] = {&acc->matmul_s, &acc->conv_s, &acc->conv_only_s, &acc->softmax_s, &acc->ln_s};
+  const double b[] = {r->matmul_s, r->conv_s, r->conv_only_s, r->softmax_s, r->ln_s};
+  for (size_t i = 0; i < sizeof b / sizeof b[0]; ++i)
+    if (b[i] < *a[i]) *a[i] = b[i];
+}
+
 /* `bp bench ops --device DEV`: the same measurements on DEV, beside ref:0
- * measured in the same run (same sizes, same process), and for onednn:N
- * beside oneDNN called directly. */
+ * measured in the same run (same sizes, same process; ref:0 is one thread),
+ * and for onednn:N beside oneDNN called directly with the same thread count:
+ * first at the plugin's own count (OpenMP's default, the machine's cores, or
+ * BP_NUM_THREADS), then, when that is not 1, both again at one thread. */
 int bpcli_bench_ops_device(const char *device, bool quick, int reps, bool json) {
   if (!bpcli_runtime_start()) return BPCLI_EXIT_FAILURE;
-  ops_results_t ref = {0}, dev = {0};
+  ops_results_t ref = {0}, dev = {0}, dev1 = {0};
   const char *what = "";
   const char *failed_on = "ref:0";
-  if (measure("ref:0", quick, reps, true, &ref, &what) ||
-      (failed_on = device, measure(device, quick, reps, true, &dev, &what))) {
-    fprintf(stderr, "bp: bench ops: %s on %s failed: %s\n", what, failed_on, bp_last_error());
-    return BPCLI_EXIT_FAILURE;
-  }
-  anchor_results_t an = {.have = false};
+  const bool onednn = !strncmp(device, "onednn:", 7);
+  bpcli_onednn_anchor_t m;
+  anchor_results_t an = {.have = false}, an1 = {.have = false};
+  char one_why[256] = "";
+  bool have_anchor = false, one_pass = false;
+  int threads_default = 0;
   snprintf(an.why, sizeof an.why, "only for onednn devices");
-  if (!strncmp(device, "onednn:", 7)) measure_onednn(&dev, reps, &an);
-  /* direct oneDNN in the same units as the rows (GFLOP/s or GB/s) */
-  const double mm_flop = 2.0 * dev.mm_n * dev.mm_n * dev.mm_n;
-  const double conv_flop = 2.0 * (double)(dev.conv[0] * dev.conv[4] * dev.conv[2] * dev.conv[3]) *
-                           (double)(dev.conv[1] * dev.conv[5] * dev.conv[5]);
-  const double nn_bytes = 2.0 * 4.0 * (double)(dev.nn_rows * dev.nn_cols);
-  enum { NROWS = 7 };
-  const char *names[NROWS] = {"matmul_gflops", "conv2d_gflops", "softmax_gbs", "layer_norm_gbs",
-                              "add_gbs", "mul_gbs", "sum_gbs"};
-  const double d[NROWS] = {dev.mm_gflops, dev.conv_gflops, dev.softmax_gbs, dev.ln_gbs,
-                           dev.add_gbs, dev.mul_gbs, dev.sum_gbs};
+  if (onednn) {
+    have_anchor = bpcli_onednn_anchor_open(&m, an.why, sizeof an.why);
+    if (have_anchor) threads_default = m.threads(0);
+  }
+  /* Rounds of (ref:0, the device, oneDNN direct), the best of each kept:
+   * on shared cores the load changes within seconds, and measuring one
+   * after the other in turn gives each the same chances. */
+  const int rounds = reps >= 6 ? 3 : 1, rr = (reps + rounds - 1) / rounds;
+  for (int round = 0; round < rounds; ++round) {
+    ops_results_t t = {0};
+    failed_on = "ref:0";
+    if (measure("ref:0", quick, rr, true, &t, &what)) goto failed;
+    best_ops(&ref, &t, round == 0);
+    failed_on = device;
+    if (measure(device, quick, rr, true, &t, &what)) goto failed;
+    best_ops(&dev, &t, round == 0);
+    /* The plugin's option pins its count on this thread: the anchor reads
+     * it back and runs at the same count. */
+    if (have_anchor) {
+      anchor_results_t ta = {.have = false};
+      measure_onednn(&m, &dev, rr, &ta);
+      best_anchor(&an, &ta, round == 0);
+    }
+  }
+  if (have_anchor) {
+    if (an.threads == 1) {
+      snprintf(one_why, sizeof one_why, "the pass above ran at one thread");
+    } else {
+      m.threads(1);
+      for (int round = 0; round < rounds && !one_why[0]; ++round) {
+        ops_results_t t = {0};
+        if (measure(device, quick, rr, true, &t, &what)) {
+          fprintf(stderr, "bp: bench ops: %s on %s (one thread) failed: %s\n", what, device,
+                  bp_last_error());
+          return BPCLI_EXIT_FAILURE;
+        }
+        best_ops(&dev1, &t, round == 0);
+        if (m.threads(0) != 1) {
+          snprintf(one_why, sizeof one_why,
+                   "the plugin is pinned to %d threads by its num_threads option "
+                   "(BP_ONEDNN_NUM_THREADS / BP_NUM_THREADS)", m.threads(0));
+          break;
+        }
+        anchor_results_t ta = {.have = false};
+        measure_onednn(&m, &dev1, rr, &ta);
+        best_anchor(&an1, &ta, round == 0);
+      }
+      one_pass = !one_why[0];
+      m.threads(an.threads);
+    }
+  }
+  pass_rows_t rows, rows1;
+  fill_rows(&dev, &an, &rows);
+  fill_rows(&dev1, &an1, &rows1);
   const double rf[NROWS] = {ref.mm_gflops, ref.conv_gflops, ref.softmax_gbs, ref.ln_gbs,
                             ref.add_gbs, ref.mul_gbs, ref.sum_gbs};
-  const double direct[NROWS] = {an.have ? mm_flop / an.matmul_s * 1e-9 : 0,
-                                an.have ? conv_flop / an.conv_s * 1e-9 : 0,
-                                an.have ? nn_bytes / an.softmax_s * 1e-9 : 0,
-                                an.have ? nn_bytes / an.ln_s * 1e-9 : 0, 0, 0, 0};
+  const char *pinned_by = getenv("BP_ONEDNN_NUM_THREADS") ? "BP_ONEDNN_NUM_THREADS"
+                          : getenv("BP_NUM_THREADS")      ? "BP_NUM_THREADS"
+                                                          : NULL;
   if (json) {
     bpcli_json_t j;
     bpcli_json_init(&j, stdout);
@@ -385,16 +532,14 @@ int bpcli_bench_ops_device(const char *device, bool quick, int reps, bool json) 
     bpcli_json_kv_string(&j, "build_type", BPCLI_BUILD_TYPE);
     bpcli_json_kv_uint(&j, "matmul_n", (uint64_t)dev.mm_n);
     bpcli_json_kv_uint(&j, "elements", (uint64_t)dev.elems);
+    bpcli_json_kv_uint(&j, "ref_threads", 1);
+    json_pass(&j, &rows, "");
     for (int i = 0; i < NROWS; ++i) {
       char key[64];
-      bpcli_json_kv_double(&j, names[i], d[i]);
-      snprintf(key, sizeof key, "ref_%s", names[i]);
+      snprintf(key, sizeof key, "ref_%s", row_keys[i]);
       bpcli_json_kv_double(&j, key, rf[i]);
-      if (direct[i] > 0) {
-        snprintf(key, sizeof key, "direct_%s", names[i]);
-        bpcli_json_kv_double(&j, key, direct[i]);
-      }
     }
+    if (one_pass) json_pass(&j, &rows1, "_1t");
     bpcli_json_key(&j, "openblas_gflops");
     if (ref.blas_gflops > 0) bpcli_json_double(&j, ref.blas_gflops); else bpcli_json_null(&j);
     bpcli_json_object_end(&j);
@@ -404,20 +549,22 @@ int bpcli_bench_ops_device(const char *device, bool quick, int reps, bool json) 
 #ifdef BPCLI_SANITIZED
   printf("warning: this bp was built with BP_SANITIZE=ON; the numbers are meaningless\n");
 #endif
-  printf("bench ops: %s beside ref:0 (one thread)%s, best of %d, synchronized per call\n", device,
-         an.have ? " and oneDNN called directly" : "", reps);
-  const char *labels[NROWS] = {"matmul f32 (n^3)", "conv2d f32 3x3 pad 1", "softmax f32 (last dim)",
-                               "layer_norm f32 (last dim)", "add f32", "mul f32",
-                               "sum f32 (all elements)"};
-  const char *units[NROWS] = {"GFLOP/s", "GFLOP/s", "GB/s", "GB/s", "GB/s", "GB/s", "GB/s"};
-  printf("  %-26s %15s %15s %15s %9s %9s\n", "", device, "oneDNN direct", "ref:0", "/direct",
-         "/ref");
-  for (int i = 0; i < NROWS; ++i) {
-    printf("  %-26s %8.2f %-7s", labels[i], d[i], units[i]);
-    if (direct[i] > 0) printf(" %8.2f %-7s", direct[i], units[i]); else printf(" %15s", "-");
-    printf(" %8.2f %-7s", rf[i], units[i]);
-    if (direct[i] > 0) printf(" %8.2fx", d[i] / direct[i]); else printf(" %9s", "");
-    printf(" %8.2fx\n", d[i] / rf[i]);
+  printf("bench ops: %s beside ref:0%s, best of %d (%d rounds taking turns), synchronized per "
+         "call\n", device, an.have ? " and oneDNN called directly" : "", rounds * rr, rounds);
+  if (an.have) {
+    printf("threads (T): ref:0 1 (its kernels are single-threaded); %s and oneDNN direct %d (%s)\n",
+           device, an.threads,
+           pinned_by ? pinned_by
+                     : "OpenMP's default: the cores this process may use; BP_NUM_THREADS sets it");
+    if (!pinned_by && an.threads != threads_default)
+      printf("  (OpenMP's default on this thread was %d)\n", threads_default);
+  }
+  print_pass(device, &rows, rf);
+  if (one_pass) {
+    printf("the same at one thread (%s and oneDNN direct 1T, ref:0 from above):\n", device);
+    print_pass(device, &rows1, rf);
+  } else if (an.have) {
+    printf("one-thread pass: not run: %s\n", one_why);
   }
   printf("    matmul n = %d; conv2d x [%lld, %lld, %lld, %lld], %lld filters; softmax/layer_norm "
          "[%lld, %lld]; %lld elements\n",
@@ -428,10 +575,14 @@ int bpcli_bench_ops_device(const char *device, bool quick, int reps, bool json) 
     printf("    OpenBLAS 1 thread: %.1f GFLOP/s (%s matmul / OpenBLAS %.2fx)\n", ref.blas_gflops,
            device, dev.mm_gflops / ref.blas_gflops);
   if (an.have)
-    printf("    oneDNN %s direct: conv2d NCHW in/out with its reorders (the convolution alone in "
-           "its own layouts: %.2f GFLOP/s); layer_norm with scale, shift, mean and variance out\n",
-           an.version, conv_flop / an.conv_only_s * 1e-9);
+    printf("    oneDNN %s direct: the same layouts as the plugin's tensors (conv2d NCHW in and "
+           "out, reordered to and from channel blocks of 16 per call); layer_norm with scale, shift, "
+           "mean and variance out\n",
+           an.version);
   else
     printf("    oneDNN direct: not measured: %s\n", an.why);
   return BPCLI_EXIT_OK;
+failed:
+  fprintf(stderr, "bp: bench ops: %s on %s failed: %s\n", what, failed_on, bp_last_error());
+  return BPCLI_EXIT_FAILURE;
 }

@@ -23,12 +23,18 @@ extern "C" {
 /* What the module exports (C linkage, these names). */
 /* "2.6.3": the oneDNN the module runs. */
 const char *bpcli_onednn_version(void);
+/* The OpenMP thread count oneDNN uses on the calling thread (n > 0 sets it
+ * first). The setting lives in libgomp, per calling thread, shared with the
+ * oneDNN plugin loaded in the same process: it is the plugin's count too
+ * unless the plugin's num_threads option (BP_NUM_THREADS) pins one. */
+int bpcli_onednn_threads(int n);
 /* n x n @ n x n, f32, the matmul primitive. */
 double bpcli_onednn_matmul(int64_t n, int reps);
 /* conv2d f32 with bias, stride 1, padding kernel/2; dims = N, C, H, W, K
- * (filters), kernel. NCHW tensors in and out: the primitive in its own
- * layouts (format_tag any) with src, weights and dst reordered per call, as
- * the plugin does. *conv_only_s (if not NULL): the convolution alone on
+ * (filters), kernel. NCHW tensors in and out: the primitive with src and
+ * dst in channel blocks (nChw16c on AVX-512, where C and K are whole
+ * blocks; else format_tag any) and its own weights layout, with src,
+ * weights and dst reordered per call, as the plugin does. *conv_only_s (if not NULL): the convolution alone on
  * tensors already in its layouts. */
 double bpcli_onednn_conv2d(const int64_t dims[6], int reps, double *conv_only_s);
 /* softmax over the last dim of [rows, cols], f32. */
@@ -40,6 +46,7 @@ double bpcli_onednn_layer_norm(int64_t rows, int64_t cols, int reps);
 /* The module as the C side sees it, opened with bpcli_onednn_anchor_open. */
 typedef struct bpcli_onednn_anchor {
   const char *(*version)(void);
+  int (*threads)(int n);
   double (*matmul)(int64_t n, int reps);
   double (*conv2d)(const int64_t dims[6], int reps, double *conv_only_s);
   double (*softmax)(int64_t rows, int64_t cols, int reps);

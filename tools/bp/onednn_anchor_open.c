@@ -49,6 +49,7 @@ bool bpcli_onednn_anchor_open(bpcli_onednn_anchor_t *anchor, char *err, size_t e
   }
   bpcli_onednn_anchor_t a;
   if (!load_sym(dl, "bpcli_onednn_version", &a.version, err, err_size) ||
+      !load_sym(dl, "bpcli_onednn_threads", &a.threads, err, err_size) ||
       !load_sym(dl, "bpcli_onednn_matmul", &a.matmul, err, err_size) ||
       !load_sym(dl, "bpcli_onednn_conv2d", &a.conv2d, err, err_size) ||
       !load_sym(dl, "bpcli_onednn_softmax", &a.softmax, err, err_size) ||

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include <dnnl.h>
+#include <omp.h>
 
 #include "onednn_anchor.h"
 
@@ -133,6 +134,16 @@ EXPORT const char *bpcli_onednn_version(void) {
   return v;
 }
 
+/* oneDNN's OpenMP threads for the calling thread: the count the next
+ * primitives are made and run with (n > 0 sets it first). libgomp's setting
+ * is per calling thread and shared by every module in the process, the
+ * plugin included, so this is also the count the plugin runs with unless
+ * its num_threads option pins one. */
+EXPORT int bpcli_onednn_threads(int n) {
+  if (n > 0) omp_set_num_threads(n);
+  return omp_get_max_threads();
+}
+
 EXPORT double bpcli_onednn_matmul(int64_t n, int reps) {
   bench_t b;
   bench_init(&b);
@@ -155,9 +166,20 @@ EXPORT double bpcli_onednn_conv2d(const int64_t dims[6], int reps, double *conv_
   const int64_t nn = dims[0], c = dims[1], h = dims[2], w = dims[3], k = dims[4], ks = dims[5];
   const int64_t xs[4] = {nn, c, h, w}, ws[4] = {k, c, ks, ks}, os[4] = {nn, k, h, w}, bs[1] = {k};
   dnnl_memory_desc_t x_any, w_any, o_any, x_user, w_user, o_user, b_md;
-  md_tag(&b, &x_any, 4, xs, dnnl_format_tag_any);
+  /* src and dst in channel blocks of 16 (8 on AVX2) where the channel
+   * counts are whole blocks, else oneDNN's choice: the fastest way found to
+   * run NCHW tensors (its own choice, channels-last, reorders twice as
+   * slowly), and what the plugin does */
+  const dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
+  const int64_t blk = (isa & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core ? 16
+                      : (isa & dnnl_cpu_isa_avx2) == dnnl_cpu_isa_avx2            ? 8
+                                                                                   : 0;
+  const dnnl_format_tag_t act = blk && c % blk == 0 && k % blk == 0
+                                    ? (blk == 16 ? dnnl_nChw16c : dnnl_nChw8c)
+                                    : dnnl_format_tag_any;
+  md_tag(&b, &x_any, 4, xs, act);
   md_tag(&b, &w_any, 4, ws, dnnl_format_tag_any);
-  md_tag(&b, &o_any, 4, os, dnnl_format_tag_any);
+  md_tag(&b, &o_any, 4, os, act);
   md_tag(&b, &x_user, 4, xs, dnnl_abcd);
   md_tag(&b, &w_user, 4, ws, dnnl_abcd);
   md_tag(&b, &o_user, 4, os, dnnl_abcd);

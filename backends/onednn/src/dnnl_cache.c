@@ -5,7 +5,10 @@
  * generation) costs from microseconds to milliseconds; a training loop calls
  * the same shapes every step, so each primitive is created once and reused.
  * Lookup is a hash table with chaining over a doubly linked recency list;
- * all of it runs under ctx->lock. */
+ * all of it runs under ctx->lock. A primitive also depends on the thread
+ * count it was made for (oneDNN splits the work at creation and runs that
+ * many threads), so the calling thread's OpenMP count is part of the key. */
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +21,7 @@ typedef struct entry {
   struct entry *next_in_bucket;
   struct entry *prev, *next; /* recency: head is the most recent */
   uint64_t hash;
+  int threads; /* omp_get_max_threads() when it was made */
   bp_dnnl_prim_t value;
   uint32_t len;
   uint64_t words[]; /* the key */
@@ -84,6 +88,12 @@ static uint64_t key_hash(const uint64_t *w, uint32_t n) {
     h *= 0xff51afd7ed558ccdull;
   }
   return h ^ (h >> 33);
+}
+
+bool bp_dnnl_pd_is_ref(const_dnnl_primitive_desc_t pd) {
+  const char *impl = NULL;
+  return dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success &&
+         impl != NULL && strncmp(impl, "ref", 3) == 0;
 }
 
 /* ---- the table ---- */
@@ -153,10 +163,11 @@ bp_status_t bp_dnnl_cache_get(bp_dnnl_ctx_t *ctx, const bp_dnnl_key_t *key,
                               const bp_dnnl_prim_t **out) {
   bp_dnnl_cache_t *c = ctx->cache;
   const bool cacheable = c->capacity > 0 && !key->overflow;
-  const uint64_t h = key_hash(key->words, key->len);
+  const int threads = omp_get_max_threads();
+  const uint64_t h = key_hash(key->words, key->len) ^ (uint64_t)threads;
   if (cacheable) {
     for (entry_t *e = c->buckets[h & (c->nbuckets - 1)]; e; e = e->next_in_bucket) {
-      if (e->hash != h || e->len != key->len ||
+      if (e->hash != h || e->len != key->len || e->threads != threads ||
           memcmp(e->words, key->words, key->len * sizeof(uint64_t)) != 0)
         continue;
       c->hits++;
@@ -175,6 +186,7 @@ bp_status_t bp_dnnl_cache_get(bp_dnnl_ctx_t *ctx, const bp_dnnl_key_t *key,
   entry_t *e = calloc(1, sizeof *e + key->len * sizeof(uint64_t));
   if (e == NULL) return bp_dnnl_fail(ctx, BP_STATUS_OUT_OF_MEMORY, "onednn: no memory for a cache entry");
   e->hash = h;
+  e->threads = threads;
   e->len = key->len;
   memcpy(e->words, key->words, key->len * sizeof(uint64_t));
   e->value.flags = flags;
@@ -187,7 +199,14 @@ bp_status_t bp_dnnl_cache_get(bp_dnnl_ctx_t *ctx, const bp_dnnl_key_t *key,
       status = bp_dnnl_fail(ctx, BP_STATUS_OUT_OF_MEMORY, "onednn: no memory for a cache entry");
       goto done;
     }
-    const dnnl_query_t q[3] = {dnnl_query_src_md, dnnl_query_weights_md, dnnl_query_dst_md};
+    dnnl_query_t q[3] = {dnnl_query_src_md, dnnl_query_weights_md, dnnl_query_dst_md};
+    if (flags & BP_DNNL_PRIM_MDS_BWD_DATA) {
+      q[0] = dnnl_query_diff_src_md;
+      q[2] = dnnl_query_diff_dst_md;
+    } else if (flags & BP_DNNL_PRIM_MDS_BWD_WEIGHTS) {
+      q[1] = dnnl_query_diff_weights_md;
+      q[2] = dnnl_query_diff_dst_md;
+    }
     for (int i = 0; i < 3; ++i) {
       const dnnl_memory_desc_t *md = dnnl_primitive_desc_query_md(pd, q[i], 0);
       if (md) e->value.mds[i] = *md; else memset(&e->value.mds[i], 0, sizeof *md);

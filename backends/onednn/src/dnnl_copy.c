@@ -50,7 +50,7 @@ static bp_status_t copy_kernel(const bp_kernel_call_t *call) {
   dnnl_memory_desc_t smd, dmd;
   if (!bp_dnnl_md(&smd, src, false) || !bp_dnnl_md(&dmd, dst, false))
     return bp_dnnl_fail(ctx, BP_STATUS_UNSUPPORTED, "onednn copy: no memory descriptor");
-  bp_dnnl_lock(ctx);
+  bp_dnnl_lock_work(ctx, 2.0 * (double)bp_dnnl_numel(dst));
   bp_status_t status = bp_dnnl_reorder_locked(ctx, &smd, bp_dnnl_ptr(src), &dmd, bp_dnnl_ptr(dst));
   bp_dnnl_unlock(ctx);
   return status;
@@ -94,6 +94,10 @@ bp_status_t bp_dnnl_copy_register(bp_dnnl_ctx_t *ctx) {
       if (s) return s;
       ++n;
     }
+  /* bool -> f32 (masks turned into factors): a u8 -> f32 reorder, exact */
+  static const bp_dtype_t bool_f32[2] = {BP_DTYPE_BOOL, BP_DTYPE_F32};
+  bp_status_t s = bp_dnnl_register(ctx->host, "copy", bool_f32, 2, copy_kernel, copy_supports, NULL);
+  if (s) return s;
   static const bp_dtype_t f32[1] = {BP_DTYPE_F32};
   return bp_dnnl_register(ctx->host, "fill", f32, 1, fill_kernel, NULL, NULL);
 }

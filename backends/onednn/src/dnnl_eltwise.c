@@ -136,7 +136,7 @@ static bp_status_t elt_kernel(const bp_kernel_call_t *call) {
   bp_dnnl_args_add(&args, DNNL_ARG_DST, &e.md, bp_dnnl_ptr(out));
   const bp_dnnl_prim_t *p = NULL;
   bp_status_t status = BP_STATUS_OK;
-  bp_dnnl_lock(ctx);
+  bp_dnnl_lock_work(ctx, 2.0 * (double)bp_dnnl_numel(out));
   if (!direct) status = bp_dnnl_reorder_locked(ctx, &xmd, bp_dnnl_ptr(x), &e.md, bp_dnnl_ptr(out));
   if (!status) status = bp_dnnl_cache_get(ctx, &key, elt_make, &e, 0, &p);
   if (!status) status = bp_dnnl_execute(ctx, p, &args, op->name);

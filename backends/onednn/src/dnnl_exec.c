@@ -14,7 +14,25 @@ void bp_dnnl_lock(bp_dnnl_ctx_t *ctx) {
     omp_set_num_threads(ctx->num_threads);
 }
 
-void bp_dnnl_unlock(bp_dnnl_ctx_t *ctx) { pthread_mutex_unlock(&ctx->lock); }
+void bp_dnnl_lock_work(bp_dnnl_ctx_t *ctx, double work) {
+  bp_dnnl_lock(ctx);
+  ctx->restore_threads = 0;
+  if (work < BP_DNNL_SMALL_WORK) {
+    const int n = omp_get_max_threads();
+    if (n > 1) {
+      omp_set_num_threads(1);
+      ctx->restore_threads = n;
+    }
+  }
+}
+
+void bp_dnnl_unlock(bp_dnnl_ctx_t *ctx) {
+  if (ctx->restore_threads > 0) {
+    omp_set_num_threads(ctx->restore_threads);
+    ctx->restore_threads = 0;
+  }
+  pthread_mutex_unlock(&ctx->lock);
+}
 
 void bp_dnnl_args_add(bp_dnnl_args_t *args, int arg, const dnnl_memory_desc_t *md, void *ptr) {
   args->arg[args->n] = arg;

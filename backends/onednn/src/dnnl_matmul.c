@@ -8,6 +8,12 @@
 
 #include "dnnl_plugin.h"
 
+/* The work of out = a @ b for bp_dnnl_lock_work: 2 * out's elements * K
+ * flops, over 64. */
+static double mm_work(const bp_tensor_desc_t *a, const bp_tensor_desc_t *out) {
+  return 2.0 * (double)bp_dnnl_numel(out) * (double)a->shape[a->ndim - 1] / 64.0;
+}
+
 typedef struct mm_arg {
   dnnl_memory_desc_t a, b, bias, out;
   bool has_bias;
@@ -75,7 +81,7 @@ static bp_status_t mm_kernel(const bp_kernel_call_t *call) {
   bp_dnnl_args_add(&args, DNNL_ARG_WEIGHTS, &m.b, bp_dnnl_ptr(b));
   bp_dnnl_args_add(&args, DNNL_ARG_DST, &m.out, bp_dnnl_ptr(out));
   const bp_dnnl_prim_t *p = NULL;
-  bp_dnnl_lock(ctx);
+  bp_dnnl_lock_work(ctx, mm_work(a, out));
   bp_status_t status = bp_dnnl_cache_get(ctx, &key, mm_make, &m, 0, &p);
   if (!status) status = bp_dnnl_execute(ctx, p, &args, "matmul");
   bp_dnnl_unlock(ctx);
@@ -133,7 +139,7 @@ static bp_status_t linear_kernel(const bp_kernel_call_t *call) {
   if (m.has_bias) bp_dnnl_args_add(&args, DNNL_ARG_BIAS, &m.bias, bp_dnnl_ptr(b));
   bp_dnnl_args_add(&args, DNNL_ARG_DST, &m.out, bp_dnnl_ptr(out));
   const bp_dnnl_prim_t *p = NULL;
-  bp_dnnl_lock(ctx);
+  bp_dnnl_lock_work(ctx, mm_work(x, out));
   bp_status_t status = bp_dnnl_cache_get(ctx, &key, mm_make, &m, 0, &p);
   if (!status) status = bp_dnnl_execute(ctx, p, &args, "linear");
   bp_dnnl_unlock(ctx);

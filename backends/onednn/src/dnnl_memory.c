@@ -1,6 +1,7 @@
 /* dnnl_memory.c - buffers and copies. On oneDNN's CPU engine device memory
  * is host memory: buffers come from aligned_alloc (64 bytes, what oneDNN's
- * kernels like) and copies are memcpy. Kernels finish before they return
+ * kernels like) through a pool of freed buffers (dnnl_buffers.c) and copies
+ * are memcpy. Kernels finish before they return
  * (dnnl_plugin.h), so every entry here is already ordered after them. */
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,7 @@ bp_status_t bp_dnnl_buffer_alloc(void *vctx, uint32_t device, uint64_t size, voi
     return bp_dnnl_fail(ctx, BP_STATUS_OUT_OF_MEMORY,
                         "onednn buffer_alloc: %llu bytes is more than the machine's %llu",
                         (unsigned long long)size, (unsigned long long)ctx->total_memory);
-  void *p = aligned_alloc(64, ((size_t)size + 63) & ~(size_t)63);
+  void *p = bp_dnnl_buf_alloc(ctx, (size_t)size);
   if (p == NULL)
     return bp_dnnl_fail(ctx, BP_STATUS_OUT_OF_MEMORY, "onednn buffer_alloc: aligned_alloc of %llu bytes failed",
                         (unsigned long long)size);
@@ -35,9 +36,8 @@ bp_status_t bp_dnnl_buffer_alloc(void *vctx, uint32_t device, uint64_t size, voi
 }
 
 void bp_dnnl_buffer_free(void *ctx, uint32_t device, void *buffer) {
-  (void)ctx;
   (void)device;
-  free(buffer);
+  bp_dnnl_buf_free(ctx, buffer);
 }
 
 bp_status_t bp_dnnl_copy_h2d(void *ctx, uint32_t device, void *dst, uint64_t dst_offset,

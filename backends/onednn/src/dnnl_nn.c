@@ -67,7 +67,7 @@ static bp_status_t sm_kernel(const bp_kernel_call_t *call) {
   bp_dnnl_args_add(&args, DNNL_ARG_SRC, &m.src, bp_dnnl_ptr(x));
   bp_dnnl_args_add(&args, DNNL_ARG_DST, &m.dst, bp_dnnl_ptr(o));
   const bp_dnnl_prim_t *p = NULL;
-  bp_dnnl_lock(ctx);
+  bp_dnnl_lock_work(ctx, 2.0 * (double)bp_dnnl_numel(o));
   bp_status_t status = bp_dnnl_cache_get(ctx, &key, sm_make, &m, 0, &p);
   if (!status) status = bp_dnnl_execute(ctx, p, &args, call->op_name);
   bp_dnnl_unlock(ctx);

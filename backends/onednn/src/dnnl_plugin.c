@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <omp.h>
+
 #include "dnnl_plugin.h"
 
 #define BP_DNNL_DEFAULT_CACHE_CAPACITY 1024
@@ -100,6 +102,25 @@ done:
   return ok;
 }
 
+const char *bp_dnnl_isa_name(dnnl_cpu_isa_t isa) {
+  static const struct {
+    dnnl_cpu_isa_t isa;
+    const char *name;
+  } isas[] = {
+      {dnnl_cpu_isa_avx512_core_amx, "avx512_core_amx"},
+      {dnnl_cpu_isa_avx512_core_bf16, "avx512_core_bf16"},
+      {dnnl_cpu_isa_avx512_core_vnni, "avx512_core_vnni"},
+      {dnnl_cpu_isa_avx512_core, "avx512_core"},
+      {dnnl_cpu_isa_avx2_vnni, "avx2_vnni"},
+      {dnnl_cpu_isa_avx2, "avx2"},
+      {dnnl_cpu_isa_avx, "avx"},
+      {dnnl_cpu_isa_sse41, "sse41"},
+  };
+  for (size_t i = 0; i < sizeof isas / sizeof isas[0]; ++i)
+    if ((isa & isas[i].isa) == isas[i].isa) return isas[i].name;
+  return "no SIMD ISA";
+}
+
 static long option_long(const bp_host_api_t *host, const char *key, long fallback) {
   const char *v = NULL;
   if (host->query_option == NULL || host->query_option(host->host_ctx, key, &v) || v == NULL ||
@@ -114,6 +135,8 @@ static void dnnl_shutdown(void *vctx) {
   bp_dnnl_ctx_t *ctx = vctx;
   if (ctx == NULL) return;
   bp_dnnl_cache_destroy(ctx->cache);
+  bp_dnnl_buf_release(ctx);
+  pthread_mutex_destroy(&ctx->pool_lock);
   if (ctx->stream) dnnl_stream_destroy(ctx->stream);
   if (ctx->engine) dnnl_engine_destroy(ctx->engine);
   free(ctx->scratch);
@@ -131,12 +154,21 @@ static bp_status_t dnnl_init(const bp_host_api_t *host, void **out_ctx) {
   if (ctx == NULL) return bp_dnnl_fail(&tmp, BP_STATUS_OUT_OF_MEMORY, "onednn init: out of memory");
   ctx->host = host;
   pthread_mutex_init(&ctx->lock, NULL);
+  pthread_mutex_init(&ctx->pool_lock, NULL);
   bp_status_t status = BP_STATUS_OK;
   ctx->total_memory = phys_memory(_SC_PHYS_PAGES);
   if (ctx->total_memory == 0) ctx->total_memory = 1ull << 32;
   read_cpu_name(ctx->cpu_name, sizeof ctx->cpu_name);
   ctx->num_threads = (int)option_long(host, "num_threads", 0);
   long capacity = option_long(host, "primitive_cache_capacity", BP_DNNL_DEFAULT_CACHE_CAPACITY);
+  /* Freed buffers kept for reuse: 1/8 of the memory, at most 1 GiB, by
+   * default; none in sanitized builds (reuse would hide a use after free). */
+  long pool_default = (long)(ctx->total_memory >> 23);
+  long pool_mb = option_long(host, "buffer_pool_mb", pool_default < 1024 ? pool_default : 1024);
+#if defined(__SANITIZE_ADDRESS__)
+  pool_mb = 0;
+#endif
+  ctx->pool_cap = (size_t)pool_mb << 20;
 
   dnnl_status_t s = dnnl_engine_create(&ctx->engine, dnnl_cpu, 0);
   if (s != dnnl_success) {
@@ -148,23 +180,29 @@ static bp_status_t dnnl_init(const bp_host_api_t *host, void **out_ctx) {
   if ((status = bp_dnnl_cache_create((size_t)capacity, &ctx->cache)))
     goto done;
 
+  ctx->isa = dnnl_get_effective_cpu_isa();
+  ctx->isa_avx2 = (ctx->isa & dnnl_cpu_isa_avx2) == dnnl_cpu_isa_avx2;
+  ctx->isa_avx512 = (ctx->isa & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core;
   bp_dnnl_lock(ctx); /* the thread count also applies to the probe */
   ctx->dtype_mask = BP_DTYPE_BIT(BP_DTYPE_F32);
   if (probe_dtype(ctx, dnnl_bf16)) ctx->dtype_mask |= BP_DTYPE_BIT(BP_DTYPE_BF16);
   if (probe_dtype(ctx, dnnl_f16)) ctx->dtype_mask |= BP_DTYPE_BIT(BP_DTYPE_F16);
   bp_dnnl_unlock(ctx);
   const dnnl_version_t *v = dnnl_version();
-  bp_dnnl_log(ctx, BP_LOG_DEBUG, "oneDNN %d.%d.%d (%s) on %s: f32%s%s, %d threads, cache of %ld",
-              v->major, v->minor, v->patch, v->hash, ctx->cpu_name,
+  bp_dnnl_log(ctx, BP_LOG_DEBUG,
+              "oneDNN %d.%d.%d (%s) on %s, ISA %s: f32%s%s, %d threads (0: OpenMP's %d), cache "
+              "of %ld, buffer pool %ld MB",
+              v->major, v->minor, v->patch, v->hash, ctx->cpu_name, bp_dnnl_isa_name(ctx->isa),
               ctx->dtype_mask & BP_DTYPE_BIT(BP_DTYPE_BF16) ? ", bf16" : "",
               ctx->dtype_mask & BP_DTYPE_BIT(BP_DTYPE_F16) ? ", f16" : "", ctx->num_threads,
-              capacity);
+              omp_get_max_threads(), capacity, pool_mb);
 
   bp_status_t (*const registrars[])(bp_dnnl_ctx_t *) = {
       bp_dnnl_matmul_register, bp_dnnl_binary_register, bp_dnnl_eltwise_register,
       bp_dnnl_reduce_register, bp_dnnl_copy_register,   bp_dnnl_nn_register,
       bp_dnnl_conv_register,   bp_dnnl_pool_register,   bp_dnnl_norm_register,
-      bp_dnnl_backward_register,
+      bp_dnnl_backward_register, bp_dnnl_relu_register, bp_dnnl_optim_register,
+      bp_dnnl_minmax_register,
   };
   for (size_t i = 0; i < sizeof registrars / sizeof registrars[0] && !status; ++i)
     status = registrars[i](ctx);
@@ -198,9 +236,13 @@ static bp_status_t dnnl_device_props(void *vctx, uint32_t device, bp_device_prop
   if (free_bytes > ctx->total_memory) free_bytes = ctx->total_memory;
   const dnnl_version_t *v = dnnl_version();
   if (PROPS_HAS(props, kind)) props->kind = BP_DEVICE_KIND_CPU;
+  /* The name says what props cannot: the ISA oneDNN runs and the dtypes
+   * its kernels take here (the dtype mask is what the device stores). */
   if (PROPS_HAS(props, name))
-    snprintf(props->name, sizeof props->name, "oneDNN %d.%d CPU: %s", v->major, v->minor,
-             ctx->cpu_name);
+    snprintf(props->name, sizeof props->name, "oneDNN %d.%d CPU (%s; kernels f32%s%s): %s",
+             v->major, v->minor, bp_dnnl_isa_name(ctx->isa),
+             ctx->dtype_mask & BP_DTYPE_BIT(BP_DTYPE_BF16) ? ", bf16" : "",
+             ctx->dtype_mask & BP_DTYPE_BIT(BP_DTYPE_F16) ? ", f16" : "", ctx->cpu_name);
   if (PROPS_HAS(props, vendor)) snprintf(props->vendor, sizeof props->vendor, "%s", "oneDNN (UXL Foundation)");
   if (PROPS_HAS(props, total_memory)) props->total_memory = ctx->total_memory;
   if (PROPS_HAS(props, free_memory)) props->free_memory = free_bytes;

@@ -13,10 +13,13 @@
  * deferred, and synchronize only waits on the stream (ABI-14 allows this).
  *
  * File map: dnnl_plugin.c (table, init, device), dnnl_memory.c (buffers,
- * copies), dnnl_status.c (oneDNN status -> bp_status_t), dnnl_cache.c (the
- * primitive LRU), dnnl_md.c (descriptors -> memory descriptors), one file
- * per op family (dnnl_matmul.c, dnnl_binary.c, dnnl_eltwise.c,
- * dnnl_reduce.c, dnnl_copy.c, dnnl_nn.c).
+ * copies), dnnl_buffers.c (freed buffers kept for reuse), dnnl_status.c
+ * (oneDNN status -> bp_status_t), dnnl_cache.c (the primitive LRU),
+ * dnnl_md.c (descriptors -> memory descriptors), one file per op family
+ * (dnnl_matmul.c, dnnl_binary.c, dnnl_eltwise.c, dnnl_reduce.c,
+ * dnnl_copy.c, dnnl_nn.c, dnnl_conv.c, dnnl_pool.c, dnnl_norm.c,
+ * dnnl_backward.c), and plain loops where oneDNN has no primitive that
+ * matches torch (dnnl_relu.c: relu, clamp; dnnl_optim.c; dnnl_minmax.c).
  */
 #ifndef BP_ONEDNN_PLUGIN_H_
 #define BP_ONEDNN_PLUGIN_H_
@@ -34,6 +37,8 @@
 
 typedef struct bp_dnnl_cache bp_dnnl_cache_t;
 
+#define BP_DNNL_POOL_CLASSES 192 /* size classes up to 2^55 bytes */
+
 typedef struct bp_dnnl_ctx {
   const bp_host_api_t *host;
   dnnl_engine_t engine;
@@ -45,7 +50,14 @@ typedef struct bp_dnnl_ctx {
   void *work;            /* tensors in a primitive's own (blocked) layouts */
   size_t work_size;
   int num_threads;       /* 0: oneDNN's (OpenMP's) default */
+  int restore_threads;   /* under lock: the count unlock restores (0: none) */
+  /* freed buffers kept for reuse (dnnl_buffers.c), under pool_lock */
+  pthread_mutex_t pool_lock;
+  void *pool[BP_DNNL_POOL_CLASSES];
+  size_t pool_bytes, pool_cap;
   uint32_t dtype_mask;   /* f32, plus bf16/f16 where the probe passed */
+  bool isa_avx2, isa_avx512; /* oneDNN's effective ISA reaches AVX2 / AVX-512 (core) */
+  dnnl_cpu_isa_t isa;    /* dnnl_get_effective_cpu_isa() */
   uint64_t total_memory;
   char cpu_name[96];
 } bp_dnnl_ctx_t;
@@ -76,7 +88,15 @@ bp_status_t bp_dnnl_status(const bp_dnnl_ctx_t *ctx, dnnl_status_t s, const char
 void bp_dnnl_log(const bp_dnnl_ctx_t *ctx, bp_log_level_t level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* ---- memory (dnnl_memory.c) ---- */
+/* ---- memory (dnnl_memory.c, dnnl_buffers.c) ---- */
+
+/* A buffer of at least size bytes (> 0), 64-byte aligned, from the pool of
+ * freed buffers when one of its size class is there; NULL when out of
+ * memory. bp_dnnl_buf_free gives it back (NULL: nothing). */
+void *bp_dnnl_buf_alloc(bp_dnnl_ctx_t *ctx, size_t size);
+void bp_dnnl_buf_free(bp_dnnl_ctx_t *ctx, void *p);
+/* Frees every pooled buffer (shutdown). */
+void bp_dnnl_buf_release(bp_dnnl_ctx_t *ctx);
 
 bp_status_t bp_dnnl_buffer_alloc(void *ctx, uint32_t device, uint64_t size, void **out);
 void bp_dnnl_buffer_free(void *ctx, uint32_t device, void *buffer);
@@ -116,6 +136,16 @@ typedef struct bp_dnnl_prim {
 } bp_dnnl_prim_t;
 
 #define BP_DNNL_PRIM_MDS 0x80000000u
+/* With BP_DNNL_PRIM_MDS, for a convolution's backward pass: mds are
+ * (diff_src, weights, diff_dst) for backward data, (src, diff_weights,
+ * diff_dst) for backward weights. */
+#define BP_DNNL_PRIM_MDS_BWD_DATA 0x40000000u
+#define BP_DNNL_PRIM_MDS_BWD_WEIGHTS 0x20000000u
+
+/* True when pd is oneDNN's reference (plain C++) implementation: "ref:"
+ * kernels are 100-1000x slower than its jit ones, so a layout choice that
+ * lands there is dropped for the user's layouts. */
+bool bp_dnnl_pd_is_ref(const_dnnl_primitive_desc_t pd);
 
 /* Creates the primitive for a (key, pd); called by bp_dnnl_cache_get on a
  * miss. It owns pd only for the call. */
@@ -156,6 +186,14 @@ bp_status_t bp_dnnl_execute(bp_dnnl_ctx_t *ctx, const bp_dnnl_prim_t *p, const b
 bp_status_t bp_dnnl_work_reserve(bp_dnnl_ctx_t *ctx, size_t size);
 /* Takes ctx->lock and applies the thread count for this thread. */
 void bp_dnnl_lock(bp_dnnl_ctx_t *ctx);
+/* The same for a call of `work` (elements moved, or flops / 64): below
+ * BP_DNNL_SMALL_WORK it runs on one thread (its primitives are made for
+ * one: the cache keys on the count), and unlock gives the calling thread
+ * its count back. Waking a second thread costs more than such a call: a
+ * [64, 256] add took 6 us on one thread and 30 us on two on this shared
+ * 2-core machine. */
+#define BP_DNNL_SMALL_WORK 65536.0
+void bp_dnnl_lock_work(bp_dnnl_ctx_t *ctx, double work);
 void bp_dnnl_unlock(bp_dnnl_ctx_t *ctx);
 
 /* ---- primitives in their own layouts (dnnl_layout.c) ---- */
@@ -215,6 +253,8 @@ double bp_dnnl_attr_f64(const bp_kernel_call_t *call, const char *name, double d
 bp_status_t bp_dnnl_register(const bp_host_api_t *host, const char *op, const bp_dtype_t *dtypes,
                              uint32_t n, bp_kernel_fn_t fn, bp_kernel_supports_fn_t supports,
                              const void *kernel_data);
+/* "avx512_core_bf16", ...: the highest oneDNN ISA isa includes. */
+const char *bp_dnnl_isa_name(dnnl_cpu_isa_t isa);
 /* Float dtypes the kernels take: f32 and those the probe admitted. */
 uint32_t bp_dnnl_float_mask(const bp_dnnl_ctx_t *ctx);
 
@@ -228,5 +268,8 @@ bp_status_t bp_dnnl_conv_register(bp_dnnl_ctx_t *ctx);
 bp_status_t bp_dnnl_pool_register(bp_dnnl_ctx_t *ctx);
 bp_status_t bp_dnnl_norm_register(bp_dnnl_ctx_t *ctx);
 bp_status_t bp_dnnl_backward_register(bp_dnnl_ctx_t *ctx);
+bp_status_t bp_dnnl_relu_register(bp_dnnl_ctx_t *ctx);
+bp_status_t bp_dnnl_optim_register(bp_dnnl_ctx_t *ctx);
+bp_status_t bp_dnnl_minmax_register(bp_dnnl_ctx_t *ctx);
 
 #endif /* BP_ONEDNN_PLUGIN_H_ */

@@ -17,6 +17,7 @@
  * ceil_mode makes a window run past the right padding (torch then divides
  * by the part inside the padding; oneDNN by the whole window): declined.
  * divisor_override is declined. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "dnnl_plugin.h"
@@ -185,15 +186,29 @@ static bp_status_t max_kernel(const bp_kernel_call_t *call) {
     const int32_t b = ix->ndim - 3; /* 1 batched, 0 unbatched */
     const int64_t isn = b ? is[0] : 0, isc = is[b], ish = is[b + 1], isw = is[b + 2];
     int64_t *ib = bp_dnnl_ptr(ix);
-    for (int64_t n = 0; n < nn; ++n)
-      for (int64_t c = 0; c < cc; ++c)
-        for (int64_t h = 0; h < oh; ++h)
-          for (int64_t w = 0; w < ow; ++w) {
-            const int32_t k = *pos++;
-            const int64_t ih = h * a.strides[0] - a.pad_l[0] + (k / kw) * (a.dilation[0] + 1);
-            const int64_t iw = w * a.strides[1] - a.pad_l[1] + (k % kw) * (a.dilation[1] + 1);
-            ib[n * isn + c * isc + h * ish + w * isw] = ih * w_in + iw;
-          }
+    /* window position k -> its offset in the H*W plane from the window's
+     * corner (no division per element) */
+    const int64_t kk = a.kernel[0] * kw;
+    int64_t stack_tab[64], *tab = kk <= 64 ? stack_tab : malloc((size_t)kk * sizeof *tab);
+    if (tab == NULL) {
+      status = bp_dnnl_fail(ctx, BP_STATUS_OUT_OF_MEMORY, "onednn max_pool2d: no memory");
+      goto done;
+    }
+    for (int64_t k = 0; k < kk; ++k)
+      tab[k] = (k / kw) * (a.dilation[0] + 1) * w_in + (k % kw) * (a.dilation[1] + 1);
+    const int64_t planes = nn * cc;
+#pragma omp parallel for schedule(static) if (planes * oh * ow > (1 << 16))
+    for (int64_t pc = 0; pc < planes; ++pc) {
+      const int64_t n = pc / cc, c = pc % cc;
+      const int32_t *pp = pos + pc * oh * ow;
+      int64_t *ob = ib + n * isn + c * isc;
+      for (int64_t h = 0; h < oh; ++h) {
+        const int64_t row = (h * a.strides[0] - a.pad_l[0]) * w_in - a.pad_l[1];
+        for (int64_t w = 0; w < ow; ++w)
+          ob[h * ish + w * isw] = row + w * a.strides[1] + tab[pp[h * ow + w]];
+      }
+    }
+    if (tab != stack_tab) free(tab);
   }
 done:
   bp_dnnl_unlock(ctx);
@@ -293,15 +308,38 @@ static bp_status_t pbw_kernel(const bp_kernel_call_t *call) {
       const int32_t bt = ix->ndim - 3;
       const int64_t isn = bt ? is[0] : 0, isc = is[bt], ish = is[bt + 1], isw = is[bt + 2];
       const int64_t *ib = bp_dnnl_ptr(ix);
-      for (int64_t n = 0; n < nn; ++n)
-        for (int64_t c = 0; c < cc; ++c)
-          for (int64_t h = 0; h < oh; ++h)
-            for (int64_t w = 0; w < ow; ++w) {
-              const int64_t idx = ib[n * isn + c * isc + h * ish + w * isw];
-              const int64_t kh = (idx / w_in - (h * b.f.strides[0] - b.f.pad_l[0])) / (b.f.dilation[0] + 1);
-              const int64_t kk = (idx % w_in - (w * b.f.strides[1] - b.f.pad_l[1])) / (b.f.dilation[1] + 1);
-              *pos++ = (int32_t)(kh * kw + kk);
+      /* An index's offset from its window's corner -> the window position:
+       * a table over the offsets a window spans (no division per element);
+       * windows wider than 4096 offsets divide. */
+      const int64_t d0 = b.f.dilation[0] + 1, d1 = b.f.dilation[1] + 1, kh_n = b.f.kernel[0];
+      const int64_t span = (kh_n - 1) * d0 * w_in + (kw - 1) * d1 + 1;
+      int32_t tab[4096];
+      const bool use_tab = span <= 4096 && (kw - 1) * d1 < w_in; /* offsets unique */
+      if (use_tab) {
+        for (int64_t r = 0; r < span; ++r) tab[r] = 0;
+        for (int64_t i = 0; i < kh_n; ++i)
+          for (int64_t j = 0; j < kw; ++j) tab[i * d0 * w_in + j * d1] = (int32_t)(i * kw + j);
+      }
+      const int64_t planes = nn * cc;
+#pragma omp parallel for schedule(static) if (planes * oh * ow > (1 << 16))
+      for (int64_t pc = 0; pc < planes; ++pc) {
+        const int64_t n = pc / cc, c = pc % cc;
+        const int64_t *ip = ib + n * isn + c * isc;
+        int32_t *pp = pos + pc * oh * ow;
+        for (int64_t h = 0; h < oh; ++h) {
+          const int64_t row = (h * b.f.strides[0] - b.f.pad_l[0]) * w_in - b.f.pad_l[1];
+          for (int64_t w = 0; w < ow; ++w) {
+            const int64_t idx = ip[h * ish + w * isw], rel = idx - row - w * b.f.strides[1];
+            if (use_tab && rel >= 0 && rel < span) {
+              pp[h * ow + w] = tab[rel];
+            } else {
+              const int64_t kh = (idx / w_in - (h * b.f.strides[0] - b.f.pad_l[0])) / d0;
+              const int64_t kk = (idx % w_in - (w * b.f.strides[1] - b.f.pad_l[1])) / d1;
+              pp[h * ow + w] = (int32_t)(kh * kw + kk);
             }
+          }
+        }
+      }
       status = bp_dnnl_reorder_locked(ctx, &dense, ctx->work, wmd, ws);
       if (!status) bp_dnnl_args_add(&args, DNNL_ARG_WORKSPACE, wmd, ws);
     }

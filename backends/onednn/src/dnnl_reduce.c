@@ -84,7 +84,7 @@ static bp_status_t red_kernel(const bp_kernel_call_t *call) {
   bp_dnnl_args_add(&args, DNNL_ARG_SRC, &r.src, bp_dnnl_ptr(x));
   bp_dnnl_args_add(&args, DNNL_ARG_DST, &r.dst, bp_dnnl_ptr(out));
   bp_status_t status = BP_STATUS_OK;
-  bp_dnnl_lock(ctx);
+  bp_dnnl_lock_work(ctx, (double)bp_dnnl_numel(x));
   if (bp_dnnl_same_layout(&r.src, &r.dst) && op->kind != R_NORM) { /* nothing reduced: a copy */
     status = bp_dnnl_reorder_locked(ctx, &r.src, bp_dnnl_ptr(x), &r.dst, bp_dnnl_ptr(out));
   } else {

@@ -1,12 +1,13 @@
 /* bp_random.cl - Backplane's random stream (reference/src/ref_random.h
  * defines it: Philox4x32-10 keyed by (seed, offset), element i at logical
- * row-major index i): uniform, normal (f64 math: only with cl_khr_fp64)
- * and dropout, bit-identical to the reference.
+ * row-major index i): uniform, normal (f64 math: only with cl_khr_fp64),
+ * dropout and bernoulli, bit-identical to the reference.
  *
  * Specialised by: BP_T (storage), BP_STORE_F(p, i, v) (store a float),
  * BP_LD(p, i) (dropout: x as float or double), BP_F64 (the dtype is f64),
- * BP_OP_UNIFORM / BP_OP_NORMAL / BP_OP_DROPOUT. The output (and x) come
- * through the elementwise geometry: any strides. */
+ * BP_OP_UNIFORM / BP_OP_NORMAL / BP_OP_DROPOUT / BP_OP_BERNOULLI (then
+ * BP_T is out's storage by element size, BP_TP p's type). The output (and
+ * x) come through the elementwise geometry: any strides. */
 
 static inline uint4 bp_philox(ulong counter, ulong seed) {
   uint c0 = (uint)counter, c1 = (uint)(counter >> 32), c2 = 0, c3 = 0;
@@ -35,6 +36,8 @@ static inline uint bp_word(uint4 w, uint k) {
 __kernel void bp_random(__global BP_T *out
 #ifdef BP_OP_DROPOUT
                         , __global const BP_T *x
+#elif defined(BP_OP_BERNOULLI)
+                        , __global const BP_TP *x
 #endif
                         , const bp_geom_t g, const ulong seed, const ulong offset, const ulong fa,
                         const ulong fb, const int train) {
@@ -61,6 +64,14 @@ __kernel void bp_random(__global BP_T *out
     const double theta = 2.0 * 3.141592653589793 * u2;
     const double z = radius * ((u % 2) == 0 ? cos(theta) : sin(theta));
     BP_STORE_D(out, o0, as_double(fa) + as_double(fb) * z);
+#elif defined(BP_OP_BERNOULLI)
+    /* 1 (fa: its bits in out's dtype) when u24 < p * 2^24: exact in p's
+     * precision (bp_bernoulli_check has vetted every p first) */
+    long o1;
+    BP_GEOM_OFFSET(g, 1, i, o1);
+    const uint4 w = bp_philox(offset + u / 4, seed);
+    const BP_TP u24 = (BP_TP)(bp_word(w, (uint)(u % 4)) >> 8);
+    out[o0] = u24 < x[o1] * (BP_TP)16777216 ? (BP_T)fa : (BP_T)0;
 #elif defined(BP_OP_DROPOUT)
     long o1;
     BP_GEOM_OFFSET(g, 1, i, o1);
@@ -80,3 +91,17 @@ __kernel void bp_random(__global BP_T *out
 #endif
   }
 }
+
+#ifdef BP_OP_BERNOULLI
+/* bad[0] = the smallest logical index whose p is outside [0, 1] (or NaN),
+ * capped at INT_MAX; the host sets it to INT_MAX first. */
+__kernel void bp_bernoulli_check(__global const BP_TP *x, const bp_geom_t g,
+                                 __global int *bad) {
+  for (long i = get_global_id(0); i < g.numel; i += get_global_size(0)) {
+    long o1;
+    BP_GEOM_OFFSET(g, 1, i, o1);
+    const BP_TP p = x[o1];
+    if (!(p >= (BP_TP)0 && p <= (BP_TP)1)) atomic_min(bad, (int)min(i, (long)INT_MAX));
+  }
+}
+#endif

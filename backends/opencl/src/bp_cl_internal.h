@@ -54,6 +54,9 @@ typedef struct bp_cl_device {
   bp_status_t pending;  /* first asynchronous error since the last synchronize */
   char pending_msg[512];
   bp_cl_program_entry_t *programs; /* in-memory program cache (a list) */
+  struct bp_cl_checks *checks;     /* device-side index checks (bp_cl_nn_check.c) */
+  cl_mem scratch;        /* the convolutions' im2col buffer, kept between calls */
+  uint64_t scratch_size; /* its bytes (0: none yet) */
 } bp_cl_device_t;
 
 typedef struct bp_cl_ctx {
@@ -112,6 +115,8 @@ extern const char bp_cl_src_reduce[];
 extern const char bp_cl_src_matmul[];
 extern const char bp_cl_src_random[];
 extern const char bp_cl_src_memory[];
+extern const char bp_cl_src_reduce2[];
+extern const char bp_cl_src_rownorm[];
 
 /* ---- memory (bp_cl_memory.c) ---- */
 
@@ -165,17 +170,22 @@ typedef struct bp_cl_mm_geom {
   cl_long a_offset, b_offset, o_offset;
   cl_long batch_shape[BP_CL_MAX_DIMS];
   cl_long batch_sa[BP_CL_MAX_DIMS], batch_sb[BP_CL_MAX_DIMS], batch_so[BP_CL_MAX_DIMS];
-  cl_long bias_offset, sbias_m; /* with a bias only */
+  cl_long bias_offset, sbias_m, sbias_n; /* with a bias only: bias[m * sbias_m + n * sbias_n] */
   cl_long batch_sbias[BP_CL_MAX_DIMS];
 } bp_cl_mm_geom_t;
 
-/* Enqueues out = a @ b (+ bias[batch, m] when bias != NULL) for g, with
+/* Enqueues out = a @ b (+ bias[batch, m, n] when bias != NULL) for g, with
  * the kernel that suits the device (local-memory tiles on GPUs, register
  * blocks elsewhere; BP_OPENCL_MATMUL=tiled or =blocked overrides). Call
  * with dev->lock held. */
 bp_status_t bp_cl_matmul_enqueue(bp_cl_ctx_t *ctx, bp_cl_device_t *dev, bp_dtype_t dtype,
                                  const bp_cl_mm_geom_t *g, cl_mem out, cl_mem a, cl_mem b,
                                  cl_mem bias);
+/* dev->scratch with at least size bytes, kept between calls (im2col
+ * columns, packed or transposed operands); the queue is in order, so work
+ * queued later overwrites it only after earlier kernels have read it.
+ * Call with dev->lock held. */
+bp_status_t bp_cl_scratch_get(bp_cl_ctx_t *ctx, bp_cl_device_t *dev, uint64_t size);
 /* True when dtype has a matmul kernel on the device. */
 bool bp_cl_matmul_takes(const bp_cl_device_t *dev, bp_dtype_t dtype);
 /* The defines of the matmul program for dtype (BP_T, BP_ACC, BP_LD, ...). */
@@ -185,9 +195,27 @@ const char *bp_cl_matmul_defines(bp_dtype_t dtype);
 
 bp_status_t bp_cl_register_elementwise(bp_cl_ctx_t *ctx);
 bp_status_t bp_cl_register_reduce(bp_cl_ctx_t *ctx);
-bp_status_t bp_cl_register_matmul(bp_cl_ctx_t *ctx);
+bp_status_t bp_cl_register_reduce2(bp_cl_ctx_t *ctx);
+bp_status_t bp_cl_register_rownorm(bp_cl_ctx_t *ctx);
+bp_status_t bp_cl_register_elementwise2(bp_cl_ctx_t *ctx);
+bp_status_t bp_cl_register_bernoulli(bp_cl_ctx_t *ctx);
+bp_status_t bp_cl_register_matmul(bp_cl_ctx_t *ctx); /* matmul, bmm, linear */
 bp_status_t bp_cl_register_random(bp_cl_ctx_t *ctx);
 bp_status_t bp_cl_register_conv(bp_cl_ctx_t *ctx);
+/* The nn families (bp_cl_nn.h has their shared helpers). */
+bp_status_t bp_cl_register_optim(bp_cl_ctx_t *ctx);
+bp_status_t bp_cl_register_pool(bp_cl_ctx_t *ctx);
+bp_status_t bp_cl_register_index(bp_cl_ctx_t *ctx);
+bp_status_t bp_cl_register_loss(bp_cl_ctx_t *ctx);
+bp_status_t bp_cl_register_norm(bp_cl_ctx_t *ctx);
+bp_status_t bp_cl_register_conv_backward(bp_cl_ctx_t *ctx);
+
+/* Device-side index checks (bp_cl_nn_check.c): reads the check slots used
+ * since the last call once the queue has drained, records a set one as the
+ * device's pending error and clears them (call with dev->lock held, from
+ * synchronize); frees the check buffer (shutdown). */
+void bp_cl_check_collect(bp_cl_ctx_t *ctx, bp_cl_device_t *dev);
+void bp_cl_check_release(bp_cl_device_t *dev);
 
 /* Registers one kernel. */
 bp_status_t bp_cl_register(bp_cl_ctx_t *ctx, const char *op, const bp_dtype_t *dtypes,

@@ -144,6 +144,7 @@ bp_status_t bp_cl_synchronize(void *plugin_ctx, uint32_t device) {
   if (s != BP_STATUS_OK) return s;
   s = bp_cl_check(ctx, clFinish(dev->queue), "clFinish", "synchronize");
   pthread_mutex_lock(&dev->lock);
+  bp_cl_check_collect(ctx, dev); /* device-side index checks (bp_cl_nn_check.c) */
   bp_status_t pending = dev->pending;
   char msg[sizeof dev->pending_msg];
   memcpy(msg, dev->pending_msg, sizeof msg);

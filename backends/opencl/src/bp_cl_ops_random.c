@@ -2,9 +2,9 @@
  * on Backplane's Philox stream (reference/src/ref_random.h), bit-identical
  * to the reference. normal computes in f64 (log, sqrt, cos, sin), so it is
  * registered only when a device has cl_khr_fp64 and declined on the
- * others. bernoulli is not here: its p must be checked (INVALID_ARGUMENT
- * for p outside [0, 1]) before anything is written, which an asynchronous
- * kernel cannot report in time; the dispatcher falls back. */
+ * others. bernoulli (same program template) is in bp_cl_ops_bernoulli.c:
+ * its p must be checked before anything is written, so it waits for the
+ * queue. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>

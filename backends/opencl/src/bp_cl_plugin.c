@@ -131,6 +131,8 @@ static void cl_shutdown(void *plugin_ctx) {
     if (d->ready) {
       clFinish(d->queue);
       bp_cl_program_cache_release(d);
+      bp_cl_check_release(d);
+      if (d->scratch != NULL) clReleaseMemObject(d->scratch);
       clReleaseCommandQueue(d->queue);
       clReleaseContext(d->context);
     }
@@ -148,9 +150,19 @@ static bp_status_t cl_init(const bp_host_api_t *host, void **out_ctx) {
   bp_status_t s = enumerate(ctx);
   if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_elementwise(ctx);
   if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_reduce(ctx);
+  if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_reduce2(ctx);
+  if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_rownorm(ctx);
+  if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_elementwise2(ctx);
+  if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_bernoulli(ctx);
   if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_matmul(ctx);
   if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_random(ctx);
   if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_conv(ctx);
+  if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_optim(ctx);
+  if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_pool(ctx);
+  if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_loss(ctx);
+  if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_index(ctx);
+  if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_conv_backward(ctx);
+  if (s == BP_STATUS_OK && ctx->device_count > 0) s = bp_cl_register_norm(ctx);
   if (s != BP_STATUS_OK) {
     cl_shutdown(ctx);
     return s;

@@ -1,7 +1,7 @@
 // common.glsl - what every Backplane Vulkan compute shader shares.
 //
-// Descriptor set 0: binding 0 (and 4, see below) is the per-dispatch parameter words (shapes,
-// strides, offsets in ELEMENTS; see src/bp_vk_params.h), bindings 1..3 the
+// Descriptor set 0: binding 0 (and 9, see below) is the per-dispatch parameter words (shapes,
+// strides, offsets in ELEMENTS; see src/bp_vk_params.h), bindings 1..8 the
 // tensors (whole suballocator blocks; the element offset comes in the
 // parameters, so minStorageBufferOffsetAlignment never matters). The push
 // constant says where this dispatch's parameter words start.
@@ -15,7 +15,7 @@
 #extension GL_EXT_shader_8bit_storage : require
 
 layout(push_constant) uniform PushConstants { uint poff; } pc;
-// Parameter reads go through binding 4, a uniform buffer over this
+// Parameter reads go through binding 9, a uniform buffer over this
 // dispatch's words (dynamic offset = pc.poff words, BPVK_PARAM_VIEW words):
 // CPU drivers load uniform-buffer words at uniform indices once per SIMD
 // group, where lavapipe reads a storage buffer lane by lane. Check words
@@ -30,7 +30,7 @@ layout(std430, set = 0, binding = 0) buffer Params { uint prm[]; };
 layout(std430, set = 0, binding = 0) buffer Params { uint prm[]; };
 #define P_SET(i, v) prm[pc.poff + uint(i)] = (v)
 #endif
-layout(std140, set = 0, binding = 4) uniform ParamsU { uvec4 prmu[256]; };
+layout(std140, set = 0, binding = 9) uniform ParamsU { uvec4 prmu[256]; };
 #define P(i) prmu[uint(i) >> 2][uint(i) & 3u]
 #endif
 

@@ -36,9 +36,11 @@
 #define BPVK_PARAM_WORDS (64u * 1024u)
 #define BPVK_BLOCK_SIZE (64ull << 20)
 #define BPVK_ALIGN 256u
-#define BPVK_MAX_BINDINGS 4 /* params + 3 tensors (storage buffers) */
-/* Binding 4: the parameter words again, as a dynamic uniform buffer of
- * this many words from the dispatch's first (shaders/common.glsl). */
+#define BPVK_MAX_TENSORS 8 /* adamw_step 7, batch_norm 8 */
+#define BPVK_MAX_BINDINGS (1 + BPVK_MAX_TENSORS) /* params + tensors (storage buffers, bindings 0..8) */
+/* Binding BPVK_MAX_BINDINGS (9): the parameter words again, as a dynamic
+ * uniform buffer of this many words from the dispatch's first
+ * (shaders/common.glsl). */
 #define BPVK_PARAM_VIEW 1024u
 #define BPVK_MAX_CHECKS 64
 
@@ -214,6 +216,11 @@ bp_status_t bpvk_dispatch(bpvk_device_t *d, int32_t variant, uint32_t spec,
 bp_status_t bpvk_dispatch_checked(bpvk_device_t *d, int32_t variant, uint32_t spec, const VkBuffer tensors[3],
                                   const uint32_t *params, uint32_t nparams, uint32_t gx, uint32_t gy, uint32_t gz,
                                   const char *check);
+/* The same with ntensors (<= BPVK_MAX_TENSORS) tensor buffers at bindings
+ * 1..ntensors; check may be NULL. */
+bp_status_t bpvk_dispatch_n(bpvk_device_t *d, int32_t variant, uint32_t spec, const VkBuffer *tensors,
+                            uint32_t ntensors, const uint32_t *params, uint32_t nparams, uint32_t gx, uint32_t gy,
+                            uint32_t gz, const char *check);
 /* Like bpvk_dispatch, for a variant that also reads tensors as uniform
  * texel buffers (set 1, bindings 0..2): texels[i] seen in formats[i]
  * (VK_NULL_HANDLE: binding unused). Only where d->texel. */

@@ -84,10 +84,10 @@ bp_status_t bpvk_kernel_reg(bpvk_ctx_t *ctx, const char *op, const char *variant
   return ctx->host->register_kernel(ctx->host->host_ctx, &r);
 }
 
-void bpvk_ew_params(uint32_t *w, const bp_tensor_desc_t *const *ops, int nops) {
-  memset(w, 0, BPVK_EW_WORDS * 4);
+void bpvk_ewn_params(uint32_t *w, const bp_tensor_desc_t *const *ops, int nops) {
+  memset(w, 0, BPVK_EWN_EXTRA * 4);
   const bp_tensor_desc_t *o = ops[0];
-  int64_t shape[BPVK_MAX_DIMS], stride[BPVK_MAX_DIMS][3];
+  int64_t shape[BPVK_MAX_DIMS], stride[BPVK_MAX_DIMS][BPVK_MAX_TENSORS];
   int n = 0;
   for (int32_t dd = 0; dd < o->ndim; ++dd) {
     if (o->shape[dd] == 1) continue;
@@ -114,6 +114,25 @@ void bpvk_ew_params(uint32_t *w, const bp_tensor_desc_t *const *ops, int nops) {
     for (int k = 0; k < nops; ++k) w[BPVK_EW_OP0 + BPVK_EW_OPSTRIDE * k + 1 + i] = (uint32_t)stride[i][k];
   }
   for (int k = 0; k < nops; ++k) w[BPVK_EW_OP0 + BPVK_EW_OPSTRIDE * k] = bpvk_vt(ops[k]).offset;
+}
+
+void bpvk_ew_params(uint32_t *w, const bp_tensor_desc_t *const *ops, int nops) {
+  uint32_t all[BPVK_EWN_EXTRA];
+  bpvk_ewn_params(all, ops, nops);
+  memcpy(w, all, BPVK_EW_EXTRA * 4);
+  memset(w + BPVK_EW_EXTRA, 0, (BPVK_EW_WORDS - BPVK_EW_EXTRA) * 4);
+}
+
+bp_status_t bpvk_record_tensors(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant, uint32_t spec,
+                                const uint32_t *words, uint32_t nwords, uint32_t gx, uint32_t gy, uint32_t gz,
+                                const char *check) {
+  VkBuffer bufs[BPVK_MAX_TENSORS];
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < call->num_inputs && n < BPVK_MAX_TENSORS; ++i)
+    bufs[n++] = bpvk_numel(call->inputs[i]) ? bpvk_vt(call->inputs[i]).buffer : VK_NULL_HANDLE;
+  for (uint32_t i = 0; i < call->num_outputs && n < BPVK_MAX_TENSORS; ++i)
+    bufs[n++] = bpvk_numel(call->outputs[i]) ? bpvk_vt(call->outputs[i]).buffer : VK_NULL_HANDLE;
+  return bpvk_dispatch_n(d, variant, spec, bufs, n, words, nwords, gx, gy, gz, check);
 }
 
 void bpvk_grid_1d(uint64_t items, uint32_t per_group, uint32_t *gx, uint32_t *gy) {

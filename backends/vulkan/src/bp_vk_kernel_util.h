@@ -67,6 +67,19 @@ void bpvk_ew_params(uint32_t *w, const bp_tensor_desc_t *const *ops, int nops);
 bp_status_t bpvk_record_ew(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant, uint32_t spec,
                            const uint32_t extra[BPVK_EW_NEXTRA], const char *check);
 
+/* The same layout for nops (<= BPVK_MAX_TENSORS) operands of the shape of
+ * ops[0] (shaders/ewn.glsl): operand k at BPVK_EW_OP0 + BPVK_EW_OPSTRIDE * k;
+ * extra words from BPVK_EWN_EXTRA. Writes BPVK_EWN_EXTRA words. */
+enum { BPVK_EWN_EXTRA = 80 };
+void bpvk_ewn_params(uint32_t *w, const bp_tensor_desc_t *const *ops, int nops);
+
+/* One dispatch binding every input, then every output, at bindings 1.. in
+ * call order; the last of the nwords words is the check word when `check`
+ * is not NULL. */
+bp_status_t bpvk_record_tensors(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant, uint32_t spec,
+                                const uint32_t *words, uint32_t nwords, uint32_t gx, uint32_t gy, uint32_t gz,
+                                const char *check);
+
 /* A 2D grid of work groups covering `items` items, per_group per group. */
 void bpvk_grid_1d(uint64_t items, uint32_t per_group, uint32_t *gx, uint32_t *gy);
 
@@ -78,5 +91,24 @@ void bpvk_put_u64(uint32_t *w, uint64_t v);
 double bpvk_attr_f(const bp_kernel_call_t *call, const char *name, double def);
 int64_t bpvk_attr_i(const bp_kernel_call_t *call, const char *name, int64_t def);
 bool bpvk_attr_b(const bp_kernel_call_t *call, const char *name, bool def);
+
+/* ---- registrars of the op files, called from bpvk_kernels_register ---- */
+bp_status_t bpvk_ops_ewn_register(bpvk_ctx_t *ctx);
+bp_status_t bpvk_ops_nn_register(bpvk_ctx_t *ctx);
+bp_status_t bpvk_ops_reduce_register(bpvk_ctx_t *ctx);
+bp_status_t bpvk_ops_index_register(bpvk_ctx_t *ctx);
+bp_status_t bpvk_ops_norm_register(bpvk_ctx_t *ctx);
+bp_status_t bpvk_ops_misc_register(bpvk_ctx_t *ctx);
+bp_status_t bpvk_ops_loss_register(bpvk_ctx_t *ctx);
+bp_status_t bpvk_ops_attn_register(bpvk_ctx_t *ctx);
+bp_status_t bpvk_ops_convbw_register(bpvk_ctx_t *ctx);
+bp_status_t bpvk_ops_convd_register(bpvk_ctx_t *ctx);
+
+/* matmul's record path (bp_vk_kernels.c) for ops built on it: o = a @ b in
+ * matmul's kernel form; false from bpvk_matmul_usable when it cannot. */
+bool bpvk_matmul_usable(bpvk_device_t *d, const bp_tensor_desc_t *a, const bp_tensor_desc_t *b,
+                        const bp_tensor_desc_t *o);
+bp_status_t bpvk_record_matmul(bpvk_device_t *d, const bp_tensor_desc_t *a, const bp_tensor_desc_t *b,
+                               const bp_tensor_desc_t *o);
 
 #endif /* BACKPLANE_BACKENDS_VULKAN_BP_VK_KERNEL_UTIL_H_ */

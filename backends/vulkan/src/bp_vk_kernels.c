@@ -404,6 +404,28 @@ static bp_status_t rec_matmul(bpvk_device_t *d, const bp_kernel_call_t *call, in
   return bpvk_dispatch(d, variant, 0, bufs, w, MM_WORDS, (N + 63) / 64, (M + 63) / 64, (uint32_t)batch);
 }
 
+/* matmul for the ops built on it (linear): a call of matmul's kernel form. */
+static bp_kernel_call_t matmul_call(bpvk_device_t *d, const bp_tensor_desc_t *const *in,
+                                    const bp_tensor_desc_t *const *out) {
+  return (bp_kernel_call_t){.struct_size = sizeof(bp_kernel_call_t), .op_name = "matmul", .plugin_ctx = d->ctx,
+                            .kernel_data = (void *)&kMatmul, .device_index = d->index, .num_inputs = 2,
+                            .num_outputs = 1, .inputs = in, .outputs = out};
+}
+
+bool bpvk_matmul_usable(bpvk_device_t *d, const bp_tensor_desc_t *a, const bp_tensor_desc_t *b,
+                        const bp_tensor_desc_t *o) {
+  const bp_tensor_desc_t *in[2] = {a, b}, *out[1] = {o};
+  bp_kernel_call_t call = matmul_call(d, in, out);
+  return bpvk_kernel_supports(&call);
+}
+
+bp_status_t bpvk_record_matmul(bpvk_device_t *d, const bp_tensor_desc_t *a, const bp_tensor_desc_t *b,
+                               const bp_tensor_desc_t *o) {
+  const bp_tensor_desc_t *in[2] = {a, b}, *out[1] = {o};
+  bp_kernel_call_t call = matmul_call(d, in, out);
+  return rec_matmul(d, &call, kMatmul.variant(&call, &kMatmul));
+}
+
 static bp_status_t k_fill(const bp_kernel_call_t *c) { return run(c, rec_fill); }
 static bp_status_t k_copy(const bp_kernel_call_t *c) { return run(c, rec_copy); }
 static bp_status_t k_binary(const bp_kernel_call_t *c) { return run(c, rec_binary); }
@@ -487,6 +509,7 @@ bp_status_t bpvk_kernels_register(bpvk_ctx_t *ctx) {
     if (!s && (is_float || a == BP_DTYPE_I64)) s = bpvk_kernel_reg(ctx, "sum", name, two_same, 2, k_sum, &kSum);
     snprintf(name, sizeof name, "mm_%u", a);
     if (!s && a != BP_DTYPE_BOOL) s = bpvk_kernel_reg(ctx, "matmul", name, three, 3, k_matmul, &kMatmul);
+    if (!s && a != BP_DTYPE_BOOL) s = bpvk_kernel_reg(ctx, "bmm", name, three, 3, k_matmul, &kMatmul);
     if (is_float && !s) {
       snprintf(name, sizeof name, "uniform_%u", a);
       s = bpvk_kernel_reg(ctx, "uniform", name, one, 1, k_uniform, &kUniform);
@@ -500,5 +523,15 @@ bp_status_t bpvk_kernels_register(bpvk_ctx_t *ctx) {
     }
   }
   if (!s) s = bpvk_conv_register(ctx);
+  if (!s) s = bpvk_ops_ewn_register(ctx);
+  if (!s) s = bpvk_ops_nn_register(ctx);
+  if (!s) s = bpvk_ops_reduce_register(ctx);
+  if (!s) s = bpvk_ops_index_register(ctx);
+  if (!s) s = bpvk_ops_norm_register(ctx);
+  if (!s) s = bpvk_ops_misc_register(ctx);
+  if (!s) s = bpvk_ops_loss_register(ctx);
+  if (!s) s = bpvk_ops_attn_register(ctx);
+  if (!s) s = bpvk_ops_convbw_register(ctx);
+  if (!s) s = bpvk_ops_convd_register(ctx);
   return s;
 }

@@ -348,7 +348,7 @@ static bp_status_t get_dset(bpvk_device_t *d, const VkBuffer buffers[BPVK_MAX_BI
   VkDescriptorBufferInfo infos[BPVK_MAX_BINDINGS + 1];
   VkWriteDescriptorSet writes[BPVK_MAX_BINDINGS + 1];
   for (uint32_t i = 0; i <= BPVK_MAX_BINDINGS; ++i) {
-    bool view = i == BPVK_MAX_BINDINGS; /* binding 4: the parameter words, uniform */
+    bool view = i == BPVK_MAX_BINDINGS; /* binding 9: the parameter words, uniform */
     infos[i] = (VkDescriptorBufferInfo){.buffer = view ? buffers[0] : buffers[i],
                                         .offset = 0,
                                         .range = view ? BPVK_PARAM_VIEW * 4u : VK_WHOLE_SIZE};
@@ -471,9 +471,10 @@ static bp_status_t get_tset(bpvk_device_t *d, const VkBufferView views[BPVK_MAX_
 }
 
 /* One dispatch; texels == NULL: set 0 only. */
-static bp_status_t dispatch(bpvk_device_t *d, int32_t variant, uint32_t spec, const VkBuffer tensors[3],
-                            const VkBuffer *texels, const VkFormat *formats, const uint32_t *params,
-                            uint32_t nparams, uint32_t gx, uint32_t gy, uint32_t gz, const char *check) {
+static bp_status_t dispatch(bpvk_device_t *d, int32_t variant, uint32_t spec, const VkBuffer *tensors,
+                            uint32_t ntensors, const VkBuffer *texels, const VkFormat *formats,
+                            const uint32_t *params, uint32_t nparams, uint32_t gx, uint32_t gy, uint32_t gz,
+                            const char *check) {
   VkPipelineLayout layout = texels ? d->texel_pipeline_layout : d->pipeline_layout;
   VkPipeline pipe = VK_NULL_HANDLE;
   bp_status_t s = get_pipeline(d, variant, spec, layout, &pipe);
@@ -513,8 +514,9 @@ static bp_status_t dispatch(bpvk_device_t *d, int32_t variant, uint32_t spec, co
     b->check_msg[b->ncheck++] = check;
   }
   b->params_used += words;
-  VkBuffer bufs[BPVK_MAX_BINDINGS] = {b->params, b->params, b->params, b->params};
-  for (int i = 0; i < 3; ++i)
+  VkBuffer bufs[BPVK_MAX_BINDINGS];
+  for (uint32_t i = 0; i < BPVK_MAX_BINDINGS; ++i) bufs[i] = b->params;
+  for (uint32_t i = 0; i < ntensors && i < BPVK_MAX_TENSORS; ++i)
     if (tensors[i] != VK_NULL_HANDLE) bufs[i + 1] = tensors[i];
   VkDescriptorSet set = VK_NULL_HANDLE;
   if ((s = get_dset(d, bufs, &set))) return s;
@@ -531,18 +533,24 @@ static bp_status_t dispatch(bpvk_device_t *d, int32_t variant, uint32_t spec, co
 
 bp_status_t bpvk_dispatch(bpvk_device_t *d, int32_t variant, uint32_t spec, const VkBuffer tensors[3],
                           const uint32_t *params, uint32_t nparams, uint32_t gx, uint32_t gy, uint32_t gz) {
-  return dispatch(d, variant, spec, tensors, NULL, NULL, params, nparams, gx, gy, gz, NULL);
+  return bpvk_dispatch_checked(d, variant, spec, tensors, params, nparams, gx, gy, gz, NULL);
 }
 
 bp_status_t bpvk_dispatch_checked(bpvk_device_t *d, int32_t variant, uint32_t spec, const VkBuffer tensors[3],
                                   const uint32_t *params, uint32_t nparams, uint32_t gx, uint32_t gy, uint32_t gz,
                                   const char *check) {
-  return dispatch(d, variant, spec, tensors, NULL, NULL, params, nparams, gx, gy, gz, check);
+  return bpvk_dispatch_n(d, variant, spec, tensors, 3, params, nparams, gx, gy, gz, check);
+}
+
+bp_status_t bpvk_dispatch_n(bpvk_device_t *d, int32_t variant, uint32_t spec, const VkBuffer *tensors,
+                            uint32_t ntensors, const uint32_t *params, uint32_t nparams, uint32_t gx, uint32_t gy,
+                            uint32_t gz, const char *check) {
+  return dispatch(d, variant, spec, tensors, ntensors, NULL, NULL, params, nparams, gx, gy, gz, check);
 }
 
 bp_status_t bpvk_dispatch_texel(bpvk_device_t *d, int32_t variant, uint32_t spec, const VkBuffer tensors[3],
                                 const VkBuffer texels[BPVK_MAX_TEXELS], const VkFormat formats[BPVK_MAX_TEXELS],
                                 const uint32_t *params, uint32_t nparams, uint32_t gx, uint32_t gy, uint32_t gz) {
   if (!d->texel) return bpvk_fail(d->ctx, BP_STATUS_UNSUPPORTED, "vulkan: this device has no texel reads");
-  return dispatch(d, variant, spec, tensors, texels, formats, params, nparams, gx, gy, gz, NULL);
+  return dispatch(d, variant, spec, tensors, 3, texels, formats, params, nparams, gx, gy, gz, NULL);
 }
