@@ -210,6 +210,13 @@ static bp_status_t vk_init(const bp_host_api_t *host, void **out_ctx) {
                VK_API_VERSION_MAJOR(d->props.apiVersion), VK_API_VERSION_MINOR(d->props.apiVersion));
       continue;
     }
+    if (d->props.limits.maxPerStageDescriptorStorageBuffers < BPVK_MAX_BINDINGS) {
+      /* Set 0 holds the parameter words and up to BPVK_MAX_TENSORS tensors
+       * as storage buffers; Vulkan itself only guarantees 4 per stage. */
+      bpvk_log(ctx, BP_LOG_INFO, "skipping %s: %u storage buffers per shader stage (%u needed)",
+               d->props.deviceName, d->props.limits.maxPerStageDescriptorStorageBuffers, BPVK_MAX_BINDINGS);
+      continue;
+    }
     uint32_t nq = 0;
     vkGetPhysicalDeviceQueueFamilyProperties(d->phys, &nq, NULL);
     VkQueueFamilyProperties qf[16];
