@@ -193,6 +193,13 @@ const char *bp_cl_matmul_defines(bp_dtype_t dtype);
 
 /* ---- ops (bp_cl_ops_*.c): each registers its kernels ---- */
 
+/* Enqueues the generic strided kernel `bp_ew` of bp_cl_src_elementwise,
+ * built with defines: operands t[0..n) (output first) over geometry g, with
+ * the two parameter words p0, p1; op names the op in error messages. Takes
+ * the device lock (bp_cl_ops_elementwise.c). */
+bp_status_t bp_cl_ew_launch(bp_cl_ctx_t *ctx, uint32_t device_index, const char *defines, const char *op,
+                            const bp_tensor_desc_t *const *t, int n, const bp_cl_geom_t *g, cl_ulong p0,
+                            cl_ulong p1);
 bp_status_t bp_cl_register_elementwise(bp_cl_ctx_t *ctx);
 bp_status_t bp_cl_register_reduce(bp_cl_ctx_t *ctx);
 bp_status_t bp_cl_register_reduce2(bp_cl_ctx_t *ctx);

@@ -47,14 +47,20 @@ static bp_status_t ew_run(const bp_kernel_call_t *call, const ew_impl_t *impl, c
   if (!bp_cl_geom_init(&g, t, n))
     return bp_cl_fail(ctx, BP_STATUS_UNSUPPORTED, "opencl %s: layout not supported", impl->op);
   if (g.numel == 0) return BP_STATUS_OK;
+  return bp_cl_ew_launch(ctx, call->device_index, impl->defines, impl->op, t, n, &g, p0, p1);
+}
+
+bp_status_t bp_cl_ew_launch(bp_cl_ctx_t *ctx, uint32_t device_index, const char *defines, const char *op,
+                            const bp_tensor_desc_t *const *t, int n, const bp_cl_geom_t *g, cl_ulong p0,
+                            cl_ulong p1) {
   bp_cl_device_t *dev = NULL;
-  bp_status_t s = bp_cl_device_get(ctx, call->device_index, &dev);
+  bp_status_t s = bp_cl_device_get(ctx, device_index, &dev);
   if (s != BP_STATUS_OK) return s;
   size_t global = 0, local = 0;
-  bp_cl_launch_size(dev, g.numel, &global, &local);
+  bp_cl_launch_size(dev, g->numel, &global, &local);
   pthread_mutex_lock(&dev->lock);
   cl_kernel k = NULL;
-  s = bp_cl_program_kernel(ctx, dev, impl->defines, bp_cl_src_elementwise, "bp_ew", &k);
+  s = bp_cl_program_kernel(ctx, dev, defines, bp_cl_src_elementwise, "bp_ew", &k);
   if (s == BP_STATUS_OK) {
     cl_int err = CL_SUCCESS;
     cl_uint arg = 0;
@@ -62,12 +68,12 @@ static bp_status_t ew_run(const bp_kernel_call_t *call, const ew_impl_t *impl, c
       cl_mem m = (cl_mem)t[i]->data;
       err = clSetKernelArg(k, arg++, sizeof m, &m);
     }
-    if (err == CL_SUCCESS) err = clSetKernelArg(k, arg++, sizeof g, &g);
+    if (err == CL_SUCCESS) err = clSetKernelArg(k, arg++, sizeof *g, g);
     if (err == CL_SUCCESS) err = clSetKernelArg(k, arg++, sizeof p0, &p0);
     if (err == CL_SUCCESS) err = clSetKernelArg(k, arg++, sizeof p1, &p1);
     if (err == CL_SUCCESS)
       err = clEnqueueNDRangeKernel(dev->queue, k, 1, NULL, &global, &local, 0, NULL, NULL);
-    s = bp_cl_check(ctx, err, "clEnqueueNDRangeKernel", impl->op);
+    s = bp_cl_check(ctx, err, "clEnqueueNDRangeKernel", op);
   }
   pthread_mutex_unlock(&dev->lock);
   return s;

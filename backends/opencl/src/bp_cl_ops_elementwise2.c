@@ -181,30 +181,7 @@ static bp_status_t ew2_kernel(const bp_kernel_call_t *call) {
     default:
       break;
   }
-  bp_cl_device_t *dev = NULL;
-  bp_status_t s = bp_cl_device_get(ctx, call->device_index, &dev);
-  if (s != BP_STATUS_OK) return s;
-  size_t global = 0, local = 0;
-  bp_cl_launch_size(dev, g.numel, &global, &local);
-  pthread_mutex_lock(&dev->lock);
-  cl_kernel k = NULL;
-  s = bp_cl_program_kernel(ctx, dev, impl->defines, bp_cl_src_elementwise, "bp_ew", &k);
-  if (s == BP_STATUS_OK) {
-    cl_int err = CL_SUCCESS;
-    cl_uint a = 0;
-    for (int i = 0; i < n && err == CL_SUCCESS; ++i) {
-      cl_mem m = (cl_mem)t[i]->data;
-      err = clSetKernelArg(k, a++, sizeof m, &m);
-    }
-    if (err == CL_SUCCESS) err = clSetKernelArg(k, a++, sizeof g, &g);
-    if (err == CL_SUCCESS) err = clSetKernelArg(k, a++, sizeof p0, &p0);
-    if (err == CL_SUCCESS) err = clSetKernelArg(k, a++, sizeof p1, &p1);
-    if (err == CL_SUCCESS)
-      err = clEnqueueNDRangeKernel(dev->queue, k, 1, NULL, &global, &local, 0, NULL, NULL);
-    s = bp_cl_check(ctx, err, "clEnqueueNDRangeKernel", impl->name);
-  }
-  pthread_mutex_unlock(&dev->lock);
-  return s;
+  return bp_cl_ew_launch(ctx, call->device_index, impl->defines, impl->name, t, n, &g, p0, p1);
 }
 
 static ew2_impl_t *new_impl(ew2_op_t op, const char *name, int nin, bp_dtype_t dtype) {
