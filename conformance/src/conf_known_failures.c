@@ -7,7 +7,10 @@
  *   opencl:1/memory/leak      the driver caches freed buffers
  *
  * The glob matches a case name, or "<device>/<case name>" to restrict it to
- * one device. Listed cases are reported apart and never count as passes;
+ * one device, or "<product name>/<case name>" (the name the device reports,
+ * spaces written as '?' since an entry is one token, e.g.
+ * "NVIDIA?H100?80GB?HBM3/ops/neg/f32/edge_values") to restrict it to one
+ * model: what a driver gets wrong often depends on the model. Listed cases are reported apart and never count as passes;
  * with --run-known-failures they run, and one that passes is flagged
  * "unexpected pass" so the entry can be removed. */
 #define _GNU_SOURCE
@@ -49,10 +52,16 @@ static void apply_file(conf_suite_t *s, int target, const char *path, bool must_
     for (size_t i = 0; i < s->num_cases; ++i) {
       conf_case_t *c = &s->cases[i];
       if (c->target != target || c->known) continue;
-      char dev[96], full[256];
+      char dev[96], full[256], model[512];
       conf_case_device_name(s, c, dev, sizeof(dev));
       snprintf(full, sizeof(full), "%s/%s", dev, c->name);
-      if (!fnmatch(glob, c->name, 0) || !fnmatch(glob, full, 0)) {
+      const conf_target_t *t = &s->targets[c->target];
+      bool by_model = false;
+      if (c->device >= 0 && (uint32_t)c->device < t->device_count && t->props[c->device].name[0]) {
+        snprintf(model, sizeof(model), "%s/%s", t->props[c->device].name, c->name);
+        by_model = !fnmatch(glob, model, 0);
+      }
+      if (!fnmatch(glob, c->name, 0) || !fnmatch(glob, full, 0) || by_model) {
         c->known = true;
         snprintf(c->known_reason, sizeof(c->known_reason), "%s", reason);
       }

@@ -38,13 +38,16 @@ bool bp_signbit(FT v) {
 }
 FT bp_copysign(FT m, FT s) { return bp_signbit(m) == bp_signbit(s) ? m : -m; }
 // fmod, exact: the truncated quotient fixed up by one when x / y rounded
-// across an integer (the fused x - q y is exact then).
+// across an integer (the fused x - q y is exact then): up when the rest has
+// the wrong sign, down when it is a whole |y| or more (drivers whose
+// division is not correctly rounded, e.g. NVIDIA's, give 2.9999998 for 3).
 FT bp_fmod(FT x, FT y) {
   if (isnan(x) || isnan(y) || isinf(x) || y == FT(0)) return FT(uintBitsToFloat(0x7fc00000u));
   if (isinf(y)) return x;
   FT q = trunc(x / y);
   precise FT r = fma(-q, y, x);
   if (r != FT(0) && (r < FT(0)) != (x < FT(0))) r += (x < FT(0)) ? -abs(y) : abs(y);
+  else if (abs(r) >= abs(y)) r -= (x < FT(0)) ? -abs(y) : abs(y);
   return r == FT(0) ? bp_copysign(FT(0), x) : r;
 }
 FT bp_div(FT x, FT y, uint mode) {

@@ -1,8 +1,10 @@
 // fmath.glsl - f32 functions within ~1 ulp where GLSL lacks them (erf,
 // expm1, log1p) or where drivers' builtins are looser than the conformance
-// tolerance (lavapipe's log and atan are off by several ulp): log and atan
-// are musl's logf/atanf (FreeBSD), erf N. Juffa's minimax pair (with fma),
-// expm1/log1p Kahan's corrections through exp and that log.
+// tolerance (lavapipe's log and atan are off by several ulp; NVIDIA's sin
+// and cos by up to 4e-7 absolute): log and atan are musl's logf/atanf
+// (FreeBSD), erf N. Juffa's minimax pair (with fma), expm1/log1p Kahan's
+// corrections through exp and that log, sin/cos musl's __sindf/__cosdf
+// polynomials after a Cody-Waite reduction by pi/2.
 float bp_log(float x) {
   if (isnan(x) || x < 0.0) return uintBitsToFloat(0x7fc00000u);
   if (x == 0.0) return uintBitsToFloat(0xff800000u);
@@ -84,4 +86,56 @@ float bp_log1p(float x) {
   if (u == 1.0) return x;
   if (isinf(u)) return u;
   return bp_log(u) * (x / (u - 1.0));
+}
+
+// sin and cos within ~1.7 ulp (or 2.4e-7 absolute near their zeros) for
+// |x| <= 6400: x - k pi/2 with pi/2 split in three 12-bit parts and a rest,
+// so each k * part is exact for |k| < 2^12 with or without fused multiply-
+// adds; then musl's minimax polynomials on [-pi/4, pi/4]. Larger |x| and
+// inf/NaN use the driver's sin/cos (a full-range reduction is not written).
+bool bp_sincos_reduce(float x, out float r, out int q) {
+  if (!(abs(x) <= 6400.0)) return false;
+  if (x == 0.0) {  // keeps sin(-0) = -0
+    r = x;
+    q = 0;
+    return true;
+  }
+  float k = roundEven(x * 0.63661977236758134);
+  precise float t = x - k * 1.5703125;
+  t = t - k * 4.837512969970703125e-4;
+  t = t - k * 7.549533620476722717e-8;
+  r = t - k * 2.563344068257089611e-12;
+  q = int(k) & 3;
+  return true;
+}
+float bp_sin_kernel(float r) {
+  precise float z = r * r;
+  precise float p = -1.9839334836096632e-4 + z * 2.7183114939898219e-6;
+  p = 8.3333293858894632e-3 + z * p;
+  p = -0.16666666641626524 + z * p;
+  precise float v = r + (r * z) * p;
+  return v;
+}
+float bp_cos_kernel(float r) {
+  precise float z = r * r;
+  precise float p = -1.3886763774609929e-3 + z * 2.4390448796277409e-5;
+  p = 4.1666623323739063e-2 + z * p;
+  p = -0.49999999725103100 + z * p;
+  precise float v = 1.0 + z * p;
+  return v;
+}
+float bp_sin(float x) {
+  float r;
+  int q;
+  if (!bp_sincos_reduce(x, r, q)) return sin(x);
+  float v = (q & 1) == 0 ? bp_sin_kernel(r) : bp_cos_kernel(r);
+  return q >= 2 ? -v : v;
+}
+float bp_cos(float x) {
+  float r;
+  int q;
+  if (!bp_sincos_reduce(x, r, q)) return cos(x);
+  q = (q + 1) & 3;
+  float v = (q & 1) == 0 ? bp_sin_kernel(r) : bp_cos_kernel(r);
+  return q >= 2 ? -v : v;
 }

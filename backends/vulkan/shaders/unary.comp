@@ -37,8 +37,8 @@ float f(float x) {
     case 7: return sqrt(x);
     case 8: { precise float r = 1.0 / sqrt(x); return r; }
     case 9: { precise float r = 1.0 / x; return r; }
-    case 10: return sin(x);
-    case 11: return cos(x);
+    case 10: return bp_sin(x);
+    case 11: return bp_cos(x);
     case 12: return tanh(x);
     case 13: { precise float r = 1.0 / (1.0 + exp(-x)); return r; }
     case 14: return x < 0.0 ? 0.0 : x;

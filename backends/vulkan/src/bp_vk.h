@@ -103,6 +103,9 @@ typedef struct bpvk_tset { VkBufferView views[BPVK_MAX_TEXELS]; VkDescriptorSet 
 typedef struct bpvk_features {
   bool storage16, storage8, int8, int16, float16, int64, float64;
   bool preserve32, preserve64; /* shaderSignedZeroInfNanPreserveFloat32/64 */
+  /* shaderDenormPreserveFloat16/32/64, and whether widths may differ
+   * (denormBehaviorIndependence ALL). */
+  bool denorm16, denorm32, denorm64, denorm_independent;
 } bpvk_features_t;
 
 struct bpvk_ctx;
@@ -256,5 +259,11 @@ bp_status_t bpvk_kernels_register(bpvk_ctx_t *ctx);
 bp_status_t bpvk_conv_register(bpvk_ctx_t *ctx);
 /* Dtypes this device can store and move (its raw copy shaders run). */
 uint32_t bpvk_device_dtype_mask(bpvk_device_t *d);
+
+/* bp_vk_denorm.c: a copy (malloc'd, the caller frees) of SPIR-V module w
+ * (n words) with DenormPreserve for the float widths it computes in that
+ * the device can preserve, *out_n its word count; NULL where nothing is to
+ * change (use w as it is), or with *out_n = SIZE_MAX when out of memory. */
+uint32_t *bpvk_spirv_keep_denormals(const bpvk_features_t *f, const uint32_t *w, size_t n, size_t *out_n);
 
 #endif /* BACKPLANE_BACKENDS_VULKAN_BP_VK_H_ */

@@ -106,6 +106,10 @@ static bp_status_t open_device(bpvk_ctx_t *ctx, bpvk_device_t *d) {
     vkGetPhysicalDeviceProperties2(d->phys, &fp);
     d->feat.preserve32 = fc.shaderSignedZeroInfNanPreserveFloat32;
     d->feat.preserve64 = fc.shaderSignedZeroInfNanPreserveFloat64;
+    d->feat.denorm16 = fc.shaderDenormPreserveFloat16;
+    d->feat.denorm32 = fc.shaderDenormPreserveFloat32;
+    d->feat.denorm64 = fc.shaderDenormPreserveFloat64;
+    d->feat.denorm_independent = fc.denormBehaviorIndependence == VK_SHADER_FLOAT_CONTROLS_INDEPENDENCE_ALL;
   }
   /* Enable exactly those (and nothing else). */
   VkPhysicalDeviceVulkan12Features e12 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
@@ -253,11 +257,13 @@ static bp_status_t vk_init(const bp_host_api_t *host, void **out_ctx) {
     bpvk_log(ctx, BP_LOG_INFO,
              "vulkan:%u = %s (driver %s, Vulkan %u.%u), device-local %llu MiB, max buffer %llu MiB; "
              "shaderFloat16 %d shaderInt8 %d shaderInt16 %d shaderInt64 %d shaderFloat64 %d "
-             "storageBuffer16BitAccess %d storageBuffer8BitAccess %d",
+             "storageBuffer16BitAccess %d storageBuffer8BitAccess %d; shaderDenormPreserveFloat16/32/64 %d/%d/%d "
+             "(widths independent %d)",
              i, d->props.deviceName, d->driver[0] ? d->driver : "?", VK_API_VERSION_MAJOR(d->props.apiVersion),
              VK_API_VERSION_MINOR(d->props.apiVersion), (unsigned long long)(d->total_memory >> 20),
              (unsigned long long)(d->max_alloc >> 20), d->feat.float16, d->feat.int8, d->feat.int16, d->feat.int64,
-             d->feat.float64, d->feat.storage16, d->feat.storage8);
+             d->feat.float64, d->feat.storage16, d->feat.storage8, d->feat.denorm16, d->feat.denorm32,
+             d->feat.denorm64, d->feat.denorm_independent);
   }
   bp_status_t s = bpvk_kernels_register(ctx);
   if (s) {

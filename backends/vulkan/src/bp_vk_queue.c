@@ -291,11 +291,17 @@ static bp_status_t get_pipeline(bpvk_device_t *d, int32_t variant, uint32_t spec
       return BP_STATUS_OK;
     }
   if (!d->modules[variant]) {
+    size_t nwords = 0;
+    uint32_t *patched = bpvk_spirv_keep_denormals(&d->feat, bpvk_spirv[variant].code, bpvk_spirv[variant].size / 4,
+                                                  &nwords);
+    if (!patched && nwords == SIZE_MAX)
+      return bpvk_fail(d->ctx, BP_STATUS_OUT_OF_MEMORY, "vulkan: out of host memory for a shader module");
     VkShaderModuleCreateInfo mci = {.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
-                                    .codeSize = bpvk_spirv[variant].size,
-                                    .pCode = bpvk_spirv[variant].code};
-    BPVK_RETURN_IF_ERROR(d->ctx, vkCreateShaderModule(d->dev, &mci, NULL, &d->modules[variant]),
-                         "vkCreateShaderModule");
+                                    .codeSize = patched ? nwords * 4 : bpvk_spirv[variant].size,
+                                    .pCode = patched ? patched : bpvk_spirv[variant].code};
+    VkResult vr = vkCreateShaderModule(d->dev, &mci, NULL, &d->modules[variant]);
+    free(patched);
+    BPVK_RETURN_IF_ERROR(d->ctx, vr, "vkCreateShaderModule");
   }
   uint32_t values[2] = {spec & ~BPVK_SPEC_ONE_DIM, (spec & BPVK_SPEC_ONE_DIM) ? 1u : 0u};
   VkSpecializationMapEntry entries[2] = {{.constantID = 0, .offset = 0, .size = 4},
