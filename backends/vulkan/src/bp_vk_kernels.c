@@ -19,12 +19,13 @@ static int32_t variant_bernoulli(const bp_kernel_call_t *call, const bpvk_kernel
 static bool matmul_ok(const bp_kernel_call_t *call, const bpvk_kernel_t *k);
 
 /* `sub` of a kernel named after one dtype: the variant's name prefix. */
-enum { K_BINARY, K_SUM, K_MATMUL, K_UNARY, K_PRED, K_CMP, K_UNIFORM, K_DROPOUT };
-static const char *const kPrefix[] = {"binary", "sum", "mm", "unary", "pred", "cmp", "uniform", "dropout"};
+enum { K_BINARY, K_SUM, K_MATMUL, K_UNARY, K_PRED, K_CMP, K_UNIFORM, K_DROPOUT, K_NORMAL };
+static const char *const kPrefix[] = {"binary", "sum", "mm", "unary", "pred", "cmp", "uniform", "dropout", "normal"};
 
 static const bpvk_kernel_t kFill = {variant_fill, NULL, 0, 0}, kCopy = {variant_copy, NULL, 0, 0},
                            kSum = {variant_out, NULL, 0, K_SUM}, kMatmul = {variant_out, matmul_ok, 0, K_MATMUL},
                            kUniform = {variant_out, NULL, 0, K_UNIFORM}, kDropout = {variant_out, NULL, 0, K_DROPOUT},
+                           kNormal = {variant_out, NULL, 0, K_NORMAL},
                            kBernoulli = {variant_bernoulli, NULL, 0, 0};
 
 /* Ops of the shaders with an OP specialization constant, in its order. */
@@ -209,6 +210,15 @@ static bp_status_t rec_uniform(bpvk_device_t *d, const bp_kernel_call_t *call, i
   put_f32(e + 5, to);
   put_f64(e + 6, from);
   put_f64(e + 8, to);
+  return rec_ew(d, call, variant, 0, e);
+}
+
+static bp_status_t rec_normal(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
+  uint32_t e[EW_NEXTRA];
+  memset(e, 0, sizeof e);
+  put_seed(call, e);
+  put_f64(e + 6, attr_f(call, "mean", 0.0));
+  put_f64(e + 8, attr_f(call, "std", 1.0));
   return rec_ew(d, call, variant, 0, e);
 }
 
@@ -434,6 +444,7 @@ static bp_status_t k_matmul(const bp_kernel_call_t *c) { return run(c, rec_matmu
 static bp_status_t k_unary(const bp_kernel_call_t *c) { return run(c, rec_unary); }
 static bp_status_t k_spec(const bp_kernel_call_t *c) { return run(c, rec_spec); }
 static bp_status_t k_uniform(const bp_kernel_call_t *c) { return run(c, rec_uniform); }
+static bp_status_t k_normal(const bp_kernel_call_t *c) { return run(c, rec_normal); }
 static bp_status_t k_dropout(const bp_kernel_call_t *c) { return run(c, rec_dropout); }
 static bp_status_t k_bernoulli(const bp_kernel_call_t *c) { return run(c, rec_bernoulli); }
 
@@ -513,6 +524,8 @@ bp_status_t bpvk_kernels_register(bpvk_ctx_t *ctx) {
     if (is_float && !s) {
       snprintf(name, sizeof name, "uniform_%u", a);
       s = bpvk_kernel_reg(ctx, "uniform", name, one, 1, k_uniform, &kUniform);
+      snprintf(name, sizeof name, "normal_%u", a); /* f64 math: devices with shaderFloat64 */
+      if (!s) s = bpvk_kernel_reg(ctx, "normal", name, one, 1, k_normal, &kNormal);
       snprintf(name, sizeof name, "dropout_%u", a);
       if (!s) s = bpvk_kernel_reg(ctx, "dropout", name, two_same, 2, k_dropout, &kDropout);
     }
