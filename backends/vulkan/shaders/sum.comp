@@ -5,7 +5,9 @@
 // [0] outputs, [1] terms, [2] kept ndim, [3..10] kept shape, [11..18] kept
 // input strides, [19..26] kept output strides, [27] reduced ndim, [28..35]
 // reduced shape, [36..43] reduced input strides, [44] input offset,
-// [45] output offset.
+// [45] output offset, [46] split G: when > 1 (f32/f64/i64 only), work group
+// z of G sums the z-th of G equal runs of the terms and writes its partial
+// sum to out[[45] + output index * G + z], for a second pass to add.
 #include "common.glsl"
 #define DT_A DT_O
 #include "types.glsl"
@@ -35,10 +37,15 @@ void main() {
     in_base += c * P(11 + d);
     out_off += c * P(19 + d);
   }
-  uint terms = P(1);
+  uint terms = P(1), split = P(46), lo = 0u;
+  if (split > 1u) {
+    uint chunk = (terms + split - 1u) / split;
+    lo = min(terms, gl_WorkGroupID.z * chunk);
+    terms = min(terms, lo + chunk);
+  }
   int rnd = int(P(27));
   ACC acc = ACC(0);
-  for (uint r = lid; r < terms; r += 256u) {
+  for (uint r = lo + lid; r < terms; r += 256u) {
     uint off = in_base, t = r;
     for (int d = rnd - 1; d >= 0; --d) {
       uint s = P(28 + d), c = t % s;
@@ -55,6 +62,7 @@ void main() {
   }
   if (lid == 0u) {
 #if DT_O == 9 || DT_O == 5 || DT_O == 8
+    if (split > 1u) out_off = P(45) + out_idx * split + gl_WorkGroupID.z;
     dO[out_off] = partial[0];
 #else
     STOREF_O(out_off, partial[0]);

@@ -284,10 +284,12 @@ static bp_status_t rec_binary(bpvk_device_t *d, const bp_kernel_call_t *call, in
 enum { SUM_NOUT = 0, SUM_NRED, SUM_KND, SUM_KSHAPE = 3, SUM_KIN = 11, SUM_KOUT = 19, SUM_RND = 27, SUM_RSHAPE = 28,
        SUM_RIN = 36, SUM_INOFF = 44, SUM_OUTOFF = 45, SUM_WORDS = 48 };
 
-static bp_status_t rec_sum(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
+enum { SUM_SPLIT = 46 };
+
+/* sum.comp's words for a call; the number of terms per output. */
+static uint64_t sum_words(const bp_kernel_call_t *call, uint32_t w[SUM_WORDS]) {
   const bp_tensor_desc_t *x = call->inputs[0], *o = call->outputs[0];
-  uint32_t w[SUM_WORDS];
-  memset(w, 0, sizeof w);
+  memset(w, 0, SUM_WORDS * sizeof *w);
   uint32_t kn = 0, rn = 0;
   uint64_t nout = 1, nred = 1;
   for (int32_t i = 0; i < x->ndim; ++i) {
@@ -312,11 +314,70 @@ static bp_status_t rec_sum(bpvk_device_t *d, const bp_kernel_call_t *call, int32
   w[SUM_RND] = rn;
   w[SUM_INOFF] = nred ? vt(x).offset : 0;
   w[SUM_OUTOFF] = vt(o).offset;
+  return nred;
+}
+
+static bp_status_t rec_sum(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
+  const bp_tensor_desc_t *x = call->inputs[0], *o = call->outputs[0];
+  uint32_t w[SUM_WORDS];
+  uint64_t nred = sum_words(call, w);
   /* An empty input still writes zeros: bind the output twice. */
   VkBuffer bufs[3] = {vt(o).buffer, nred ? vt(x).buffer : vt(o).buffer, VK_NULL_HANDLE};
   uint32_t gx, gy;
-  grid_1d(nout, 1, &gx, &gy);
+  grid_1d(w[SUM_NOUT], 1, &gx, &gy);
   return bpvk_dispatch(d, variant, 0, bufs, w, SUM_WORDS, gx, gy, 1);
+}
+
+/* Few outputs of many terms (a loss's sum, sum of everything): one work
+ * group per output would leave all but one core or SM idle, so the terms
+ * are split over G work groups per output, each writing its partial sum
+ * to a scratch buffer, and a second dispatch of the same shader adds each
+ * output's G partials in order (deterministic). f32, f64 and i64, whose
+ * partials keep the storage dtype. */
+#define SUM_SPLIT_MIN_TERMS 32768u
+static bp_status_t k_sum_split(const bp_kernel_call_t *call) {
+  bpvk_ctx_t *ctx = call->plugin_ctx;
+  const bp_tensor_desc_t *x = call->inputs[0], *o = call->outputs[0];
+  uint32_t w[SUM_WORDS];
+  uint64_t nred = sum_words(call, w), nout = w[SUM_NOUT];
+  uint64_t split = nred / 16384u; /* >= 64 terms per invocation (2 groups from 32K terms) */
+  if (split > 1024u) split = 1024u;
+  if (split * nout > 4096u) split = 4096u / nout;
+  size_t esize = bp_abi_dtype_size(o->dtype);
+  void *scratch = NULL;
+  if (split < 2 || bpvk_buffer_alloc(ctx, call->device_index, nout * split * esize, &scratch))
+    return bpvk_kernel_run(call, rec_sum);
+  const bpvk_alloc_t *sa = scratch;
+  bpvk_device_t *d = &ctx->devices[call->device_index];
+  int32_t variant = kSum.variant(call, &kSum);
+  /* pass 1: partial sums, [kept..., G] contiguous in the scratch range */
+  uint32_t w1[SUM_WORDS];
+  memcpy(w1, w, sizeof w1);
+  w1[SUM_SPLIT] = (uint32_t)split;
+  w1[SUM_OUTOFF] = (uint32_t)(sa->offset / esize);
+  /* pass 2: G terms per output from the scratch, into out's layout */
+  uint32_t w2[SUM_WORDS];
+  memcpy(w2, w, sizeof w2);
+  w2[SUM_NRED] = (uint32_t)split;
+  w2[SUM_RND] = 1;
+  w2[SUM_RSHAPE] = (uint32_t)split;
+  w2[SUM_RIN] = 1;
+  uint32_t stride = (uint32_t)split;
+  for (int32_t i = (int32_t)w[SUM_KND] - 1; i >= 0; --i) {
+    w2[SUM_KIN + i] = stride;
+    stride *= w[SUM_KSHAPE + i];
+  }
+  w2[SUM_INOFF] = (uint32_t)(sa->offset / esize);
+  VkBuffer b1[3] = {sa->block->buffer, vt(x).buffer, VK_NULL_HANDLE};
+  VkBuffer b2[3] = {vt(o).buffer, sa->block->buffer, VK_NULL_HANDLE};
+  uint32_t gx, gy;
+  grid_1d(nout, 1, &gx, &gy);
+  pthread_mutex_lock(&d->mu);
+  bp_status_t s = bpvk_dispatch(d, variant, 0, b1, w1, SUM_WORDS, gx, gy, (uint32_t)split);
+  if (!s) s = bpvk_dispatch(d, variant, 0, b2, w2, SUM_WORDS, gx, gy, 1);
+  pthread_mutex_unlock(&d->mu);
+  bpvk_buffer_free(ctx, call->device_index, scratch);
+  return s;
 }
 
 /* ---- matmul: [B..., M, K] @ [B..., K, N] ---- */
@@ -439,7 +500,13 @@ bp_status_t bpvk_record_matmul(bpvk_device_t *d, const bp_tensor_desc_t *a, cons
 static bp_status_t k_fill(const bp_kernel_call_t *c) { return run(c, rec_fill); }
 static bp_status_t k_copy(const bp_kernel_call_t *c) { return run(c, rec_copy); }
 static bp_status_t k_binary(const bp_kernel_call_t *c) { return run(c, rec_binary); }
-static bp_status_t k_sum(const bp_kernel_call_t *c) { return run(c, rec_sum); }
+static bp_status_t k_sum(const bp_kernel_call_t *c) {
+  const bp_tensor_desc_t *x = c->inputs[0], *o = c->outputs[0];
+  bool raw_acc = o->dtype == BP_DTYPE_F32 || o->dtype == BP_DTYPE_F64 || o->dtype == BP_DTYPE_I64;
+  if (raw_acc && bpvk_kernel_supports(c) && numel_of(o) > 0 && numel_of(o) < 64 && numel_of(x) / numel_of(o) >= SUM_SPLIT_MIN_TERMS)
+    return k_sum_split(c);
+  return run(c, rec_sum);
+}
 static bp_status_t k_matmul(const bp_kernel_call_t *c) { return run(c, rec_matmul); }
 static bp_status_t k_unary(const bp_kernel_call_t *c) { return run(c, rec_unary); }
 static bp_status_t k_spec(const bp_kernel_call_t *c) { return run(c, rec_spec); }
