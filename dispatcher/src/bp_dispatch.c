@@ -198,6 +198,10 @@ static bp_status_t run_fallback(uint32_t op_id, const bp_op_def_t *def, const bp
   if (!status) status = bp_dispatch(op_id, def->num_inputs, ref_in, attrs, def->num_outputs, ref_out);
   for (int i = 0; i < def->num_outputs && !status; ++i)
     status = bp_transfer_copy(outputs[i], ref_out[i]);
+  /* Inputs the op writes in place were written on ref:0's copies. */
+  uint32_t mutated = def->mutates && !status ? def->mutates(attrs) : 0u;
+  for (int i = 0; i < def->num_inputs && !status; ++i)
+    if (mutated & (1u << i)) status = bp_transfer_copy(inputs[i], ref_in[i]);
   for (int i = 0; i < def->num_inputs; ++i) bp_tensor_release(ref_in[i]);
   for (int i = 0; i < def->num_outputs; ++i) bp_tensor_release(ref_out[i]);
   (void)allocated;

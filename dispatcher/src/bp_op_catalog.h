@@ -109,6 +109,9 @@ typedef bp_status_t (*bp_op_view_fn_t)(const bp_op_def_t *def, bp_tensor_t *cons
 typedef bp_status_t (*bp_op_composite_fn_t)(const bp_op_def_t *def, bp_tensor_t *const *inputs,
                                             const bp_attr_t *attrs, const bp_op_plan_t *plan,
                                             bp_tensor_t *const *outputs);
+/* The inputs a call writes in place (bit i: input i), from its attrs; the
+ * fallback copies them back from ref:0 (batch_norm's running stats). */
+typedef uint32_t (*bp_op_mutates_fn_t)(const bp_attr_t *attrs);
 
 struct bp_op_def {
   const char *name;
@@ -126,6 +129,7 @@ struct bp_op_def {
   bp_op_signature_fn_t signature_ok;
   bp_op_view_fn_t view;             /* set for view ops (no kernels) */
   bp_op_composite_fn_t composite;   /* optional decomposition */
+  bp_op_mutates_fn_t mutates;       /* NULL: no input is written */
   /* The op takes num_inputs or more inputs (cat, stack), all in slot 0's
    * role; such ops are composite only (no kernel signature). */
   bool variadic;

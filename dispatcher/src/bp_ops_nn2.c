@@ -71,15 +71,20 @@ static bp_status_t infer_batch_norm(const bp_op_def_t *def, bp_tensor_t *const *
   return BP_STATUS_OK;
 }
 static bool sig_batch_norm(const bp_dtype_t *d) { return sig_all_same(d, 8); }
+/* training with running stats writes running_mean and running_var (inputs
+ * 3 and 4; attrs in catalog order: training, ..., has_running_stats). */
+static uint32_t mutates_batch_norm(const bp_attr_t *attrs) {
+  return attrs[0].value.b && attrs[5].value.b ? (1u << 3) | (1u << 4) : 0u;
+}
 
 const bp_op_def_t bp_op_def_batch_norm = {
     .name = "batch_norm",
     .summary = "Batch normalization over dim 1 of [N, C, ...] (torch.nn.functional.batch_norm). "
                "Optional weight, bias, running stats: has_<arg> attrs, placeholder tensors when "
                "absent. training with running stats updates running_mean/running_var IN PLACE "
-               "(unbiased variance; the typed entry point bumps their versions; a device "
-               "without a batch_norm kernel falls back to ref:0 on copies and the update is "
-               "lost, so such a device needs the kernel for training); y uses the biased variance. save_mean/save_invstd: the batch statistics (training) or the "
+               "(unbiased variance; the typed entry point bumps their versions; on a device "
+               "without a batch_norm kernel the fallback to ref:0 copies the updated stats "
+               "back); y uses the biased variance. save_mean/save_invstd: the batch statistics (training) or the "
                "running mean and 1/sqrt(running_var + eps) (eval).",
     .dtype_rule = "bf16, f32, f64; every tensor the dtype of x",
     .num_inputs = 5, .num_outputs = 3, .differentiable = true, .form = BP_FORM_AS_IS,
@@ -95,7 +100,7 @@ const bp_op_def_t bp_op_def_batch_norm = {
               {"has_bias", BP_ATTR_BOOL, 0.0, 0, false, 0, "bias is given (else a placeholder)"},
               {"has_running_stats", BP_ATTR_BOOL, 0.0, 0, false, 0,
                "running_mean and running_var are given (else placeholders)"}},
-    .infer = infer_batch_norm, .signature_ok = sig_batch_norm};
+    .infer = infer_batch_norm, .signature_ok = sig_batch_norm, .mutates = mutates_batch_norm};
 
 /* ---- layer_norm and rms_norm ---- */
 

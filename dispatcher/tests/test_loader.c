@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "test_helpers.h"
+#include "backplane/bp_ops_nn2.h"
 
 #define PLUGIN(name) BP_TEST_PLUGIN_DIR "/libbp_" name ".so"
 
@@ -224,6 +225,32 @@ Test(toy, native_add_then_fallback_for_the_rest) {
   cr_assert_eq(r[3], 3 * 20 + 4 * 40);
   bp_tensor_t *list[] = {ta, tb, sum, prod, mm};
   for (int i = 0; i < 5; ++i) bp_tensor_release(list[i]);
+}
+
+/* batch_norm writes its running stats in place: on a device without the
+ * kernel the fallback runs on ref:0 copies and must copy them back. */
+Test(toy, fallback_copies_back_inputs_written_in_place) {
+  setenv("BP_FALLBACK", "allow", 1);
+  bp_device_t *toy = load_toy();
+  int64_t xs[3] = {2, 2, 2}, cs[1] = {2};
+  /* channel 0: 1,2,5,6 (mean 3.5); channel 1: 3,4,7,8 (mean 5.5) */
+  float x[8] = {1, 2, 3, 4, 5, 6, 7, 8}, zeros[2] = {0, 0}, ones[2] = {1, 1};
+  bp_tensor_t *tx = tensor_f32(toy, 3, xs, x), *rm = tensor_f32(toy, 1, cs, zeros),
+              *rv = tensor_f32(toy, 1, cs, ones), *y = NULL;
+  bp_stats_reset();
+  BP_CHECK(bp_batch_norm(tx, NULL, NULL, rm, rv, 1, 0.5, 1e-5, &y));
+  bp_stats_t st;
+  bp_stats_get(&st);
+  cr_assert_geq(st.fallbacks, 1, "toy has no batch_norm kernel");
+  float m[2], v[2];
+  read_f32(rm, m, 2);
+  read_f32(rv, v, 2);
+  cr_assert_float_eq(m[0], 0.5f * 3.5f, 1e-6, "running_mean[0] %g", m[0]);
+  cr_assert_float_eq(m[1], 0.5f * 5.5f, 1e-6, "running_mean[1] %g", m[1]);
+  /* unbiased variance of {1,2,5,6} is 17/3: 0.5 * 1 + 0.5 * 17/3 */
+  cr_assert_float_eq(v[0], 0.5f + 0.5f * 17.0f / 3.0f, 1e-5, "running_var[0] %g", v[0]);
+  bp_tensor_t *list[] = {tx, rm, rv, y};
+  for (int i = 0; i < 4; ++i) bp_tensor_release(list[i]);
 }
 
 Test(toy, fallback_error_policy) {
