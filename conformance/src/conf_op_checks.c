@@ -53,6 +53,8 @@ typedef struct op_case {
   bool provide_ref_out;     /* the reference run gets outputs of the signature's dtypes */
   out_info_t out[CONF_MAX_OUT];
   int64_t k;                /* terms per output element */
+  uint32_t mutated;         /* inputs the op writes in place (bp_op_query_mutated_inputs) */
+  unsigned char *mut_ref[CONF_MAX_IN]; /* those inputs after the reference run */
 } op_case_t;
 
 static int64_t numel_of(int32_t ndim, const int64_t *shape) {
@@ -378,6 +380,20 @@ static void release_case(op_case_t *oc) {
     free(oc->out[i].ref_bytes);
     free(oc->out[i].mag_bytes);
   }
+  for (int i = 0; i < CONF_MAX_IN; ++i) free(oc->mut_ref[i]);
+}
+
+/* A tensor's elements, row-major, in a new buffer (caller frees); NULL on
+ * failure, with the message in r. */
+static unsigned char *read_all(bp_tensor_t *t, conf_result_t *r) {
+  size_t nbytes = (size_t)bp_tensor_numel(t) * conf_dtype_size(bp_tensor_dtype(t));
+  unsigned char *bytes = malloc(nbytes + 1);
+  if (!bytes || bp_tensor_copy_to_host(t, bytes, nbytes)) {
+    conf_fail(r, "reading a tensor back: %s", bytes ? bp_last_error() : "out of host memory");
+    free(bytes);
+    return NULL;
+  }
+  return bytes;
 }
 
 /* The shape an op that writes given outputs (fill, copy, arange, uniform)
@@ -390,10 +406,18 @@ static conf_shape_t given_out_shape(const op_case_t *oc) {
 /* Runs the op on ref:0 with the given inputs; stores each output's host
  * bytes (mag: into mag_bytes). */
 static bool run_ref(op_case_t *oc, uint32_t op_id, bool mag, conf_result_t *r) {
-  bp_tensor_t *ins[CONF_MAX_IN] = {NULL};
-  for (uint32_t i = 0; i < oc->nin; ++i) ins[i] = mag && oc->in[i].mag ? oc->in[i].mag : oc->in[i].ref;
-  bp_tensor_t *outs[CONF_MAX_OUT] = {NULL};
+  bp_tensor_t *ins[CONF_MAX_IN] = {NULL}, *copies[CONF_MAX_IN] = {NULL};
   bp_status_t st = BP_STATUS_OK;
+  for (uint32_t i = 0; i < oc->nin; ++i) {
+    ins[i] = mag && oc->in[i].mag ? oc->in[i].mag : oc->in[i].ref;
+    /* Inputs written in place: the reference writes a copy, so every run
+     * starts from the inputs the device run gets. */
+    if ((oc->mutated >> i) & 1u) {
+      if (!st) st = bp_tensor_to(ins[i], oc->w->ref, &copies[i]);
+      ins[i] = copies[i];
+    }
+  }
+  bp_tensor_t *outs[CONF_MAX_OUT] = {NULL};
   if (oc->info->outputs_required) {
     conf_shape_t s = given_out_shape(oc);
     st = bp_tensor_create(oc->w->ref, oc->c->sig[oc->nin], s.ndim, s.d, &outs[0]);
@@ -424,6 +448,13 @@ static bool run_ref(op_case_t *oc, uint32_t op_id, bool mag, conf_result_t *r) {
     if (mag) o->mag_bytes = bytes;
     else o->ref_bytes = bytes;
   }
+  for (uint32_t i = 0; ok && !mag && i < oc->nin; ++i)
+    if ((oc->mutated >> i) & 1u) {
+      free(oc->mut_ref[i]);
+      oc->mut_ref[i] = read_all(copies[i], r);
+      ok = oc->mut_ref[i] != NULL;
+    }
+  for (uint32_t i = 0; i < oc->nin; ++i) bp_tensor_release(copies[i]);
   for (uint32_t j = 0; j < oc->nout; ++j) bp_tensor_release(outs[j]);
   return ok;
 }
@@ -530,6 +561,7 @@ static bool prepare(op_case_t *oc, conf_worker_ctx_t *w, const conf_case_t *c, i
     if (!make_input(oc, (int)i, c->sig[i], s, oc->v->lay[i], need_mag, r)) return false;
   }
   set_attrs(oc, oc->out[0].dtype, first);
+  if (bp_op_query_mutated_inputs(oc->op_id, oc->num_attrs, oc->attrs, &oc->mutated)) oc->mutated = 0;
   if (oc->info->spec && oc->info->spec->pre_op && !oc->v->no_derive && !derive_inputs(oc, r))
     return false;
   if (!run_ref(oc, oc->op_id, false, r)) return false;
@@ -742,6 +774,34 @@ static size_t compare_outputs(op_case_t *oc, const dev_run_t *run, conf_result_t
   return bad;
 }
 
+/* Compares the inputs the op writes in place (after one device run) with
+ * the same inputs after the reference run, at the outputs' tolerance. */
+static size_t compare_mutated(op_case_t *oc, conf_result_t *r) {
+  size_t bad = 0;
+  for (uint32_t i = 0; i < oc->nin; ++i) {
+    if (!((oc->mutated >> i) & 1u) || !oc->mut_ref[i]) continue;
+    bp_tensor_t *t = oc->in[i].dev;
+    bp_dtype_t dt = bp_tensor_dtype(t);
+    size_t n = (size_t)bp_tensor_numel(t), size = conf_dtype_size(dt);
+    unsigned char *got = read_all(t, r);
+    int64_t *offs = malloc(sizeof(int64_t) * (n + 1));
+    if (!got || !offs) {
+      if (got) conf_fail(r, "out of host memory");
+      free(got);
+      free(offs);
+      return bad + 1;
+    }
+    for (size_t e = 0; e < n; ++e) offs[e] = (int64_t)(e * size);
+    conf_tol_t tol = conf_tolerance(oc->info, dt, oc->k);
+    size_t b = conf_compare(dt, got, offs, oc->mut_ref[i], NULL, n, &tol, r);
+    if (b) conf_msg(r, "(input %s, which the op writes in place)", bp_op_slot_name(oc->op_id, i));
+    bad += b;
+    free(got);
+    free(offs);
+  }
+  return bad;
+}
+
 static void variant_case(conf_worker_ctx_t *w, const conf_case_t *c, conf_result_t *r) {
   op_case_t oc;
   if (!prepare(&oc, w, c, c->variant, r)) goto done;
@@ -749,7 +809,7 @@ static void variant_case(conf_worker_ctx_t *w, const conf_case_t *c, conf_result
   if (!run_device(&oc, oc.v->out_lay, &run, r)) goto done;
   r->native = run.native;
   r->outcome = CONF_PASS;
-  compare_outputs(&oc, &run, r);
+  if (!compare_outputs(&oc, &run, r)) compare_mutated(&oc, r);
   if (run.fallback) {
     if (r->outcome == CONF_FAIL) conf_msg(r, "(the case ran through the fallback to ref:0)");
     else r->outcome = CONF_FALLBACK;

@@ -64,6 +64,21 @@ bp_status_t bp_op_run(uint32_t op_id, uint32_t num_inputs, bp_tensor_t *const *i
   return bp_dispatch(op_id, num_inputs, inputs, resolved, num_outputs, outputs);
 }
 
+bp_status_t bp_op_query_mutated_inputs(uint32_t op_id, uint32_t num_attrs, const bp_attr_t *attrs,
+                                       uint32_t *out_mask) {
+  if (op_id >= BP_OP_COUNT)
+    return bp_fail(BP_STATUS_INVALID_ARGUMENT,
+                   "bp_op_query_mutated_inputs: op_id %u out of range (expected < %u)", op_id,
+                   (unsigned)BP_OP_COUNT);
+  if (!out_mask) return bp_fail(BP_STATUS_INVALID_ARGUMENT, "bp_op_query_mutated_inputs: out_mask is NULL");
+  const bp_op_def_t *def = bp_op_def(op_id);
+  bp_attr_t resolved[BP_MAX_ATTRS];
+  bp_status_t s = resolve_attrs(def, num_attrs, attrs, resolved);
+  if (s) return s;
+  *out_mask = def->mutates ? def->mutates(resolved) : 0u;
+  return BP_STATUS_OK;
+}
+
 /* ---- typed entry points ---- */
 
 static bp_status_t run_fill(bp_tensor_t *tensor, double value, int64_t value_int) {

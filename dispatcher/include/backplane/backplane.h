@@ -272,6 +272,11 @@ typedef struct bp_op_info {
 } bp_op_info_t;
 
 BP_API bp_status_t bp_op_query_info(uint32_t op_id, bp_op_info_t *out_info);
+/* The inputs a call of op_id with these attrs (as bp_op_run takes them)
+ * writes in place: bit i set for input i (batch_norm's running_mean and
+ * running_var when training with running stats); 0 for most ops. */
+BP_API bp_status_t bp_op_query_mutated_inputs(uint32_t op_id, uint32_t num_attrs, const bp_attr_t *attrs,
+                                              uint32_t *out_mask);
 /* Name of tensor slot `slot` of an op: inputs first, then outputs; NULL
  * when out of range. */
 BP_API const char *bp_op_slot_name(uint32_t op_id, uint32_t slot);
