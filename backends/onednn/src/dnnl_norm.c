@@ -141,6 +141,8 @@ done:
 
 /* The trailing k dims of t as one strided run: its size and stride. */
 static bool trailing_run(const bp_tensor_desc_t *t, int32_t k, int64_t *size, int64_t *stride) {
+  *size = 1; /* defined even when the dims are not one run (supports() rules that out) */
+  *stride = 1;
   int64_t n = 1, st = 0;
   bool first = true;
   for (int32_t d = t->ndim - 1; d >= t->ndim - k; --d) {
