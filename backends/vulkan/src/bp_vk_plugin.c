@@ -283,6 +283,20 @@ static bp_status_t vk_device_count(void *plugin_ctx, uint32_t *out) {
 
 #define BPVK_PROPS_HAS(p, m) (offsetof(bp_device_props_t, m) + sizeof(((bp_device_props_t *)0)->m) <= (p)->struct_size)
 
+/* The PCI (or Khronos) vendor ID's owner, for `bp devices`. */
+static const char *vendor_name(uint32_t id) {
+  switch (id) {
+    case 0x10de: return "NVIDIA";
+    case 0x1002: return "AMD";
+    case 0x8086: return "Intel";
+    case 0x13b5: return "ARM";
+    case 0x5143: return "Qualcomm";
+    case 0x1010: return "Imagination";
+    case 0x10005: return "Mesa";
+    default: return "vendor";
+  }
+}
+
 static bp_status_t vk_device_props(void *plugin_ctx, uint32_t device, bp_device_props_t *p) {
   bpvk_ctx_t *ctx = plugin_ctx;
   if (device >= ctx->ndevices)
@@ -294,8 +308,8 @@ static bp_status_t vk_device_props(void *plugin_ctx, uint32_t device, bp_device_
   if (BPVK_PROPS_HAS(p, kind)) p->kind = cpu ? BP_DEVICE_KIND_CPU : BP_DEVICE_KIND_GPU;
   if (BPVK_PROPS_HAS(p, name)) snprintf(p->name, sizeof p->name, "%s", d->props.deviceName);
   if (BPVK_PROPS_HAS(p, vendor))
-    snprintf(p->vendor, sizeof p->vendor, "vendor 0x%04x, driver %s", d->props.vendorID,
-             d->driver[0] ? d->driver : "unknown");
+    snprintf(p->vendor, sizeof p->vendor, "%s 0x%04x, driver %s", vendor_name(d->props.vendorID),
+             d->props.vendorID, d->driver[0] ? d->driver : "unknown");
   if (BPVK_PROPS_HAS(p, total_memory)) p->total_memory = d->total_memory;
   if (BPVK_PROPS_HAS(p, free_memory)) {
     pthread_mutex_lock(&d->mu);
