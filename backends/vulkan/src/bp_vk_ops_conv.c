@@ -11,6 +11,7 @@
 
 #include "bp_vk.h"
 #include "bp_vk_kernel_util.h"
+#include "bp_vk_ops_conv.h"
 
 /* Parameter words of conv2d.comp. */
 enum { CV_GROUPS, CV_COUTG, CV_CG, CV_H, CV_W, CV_KH, CV_KW, CV_OH, CV_OW, CV_OHW, CV_SH, CV_SW, CV_PH, CV_PW,
@@ -42,8 +43,9 @@ static bool elem_offset(const bp_tensor_desc_t *t, uint32_t *out) {
   return last < 0x7fffffffu;
 }
 
-/* True when t's last element lies within the first `limit` of its block. */
-static bool texel_reach(const bp_tensor_desc_t *t, uint64_t limit) {
+bool bpvk_conv_cpu(const bpvk_device_t *d) { return d->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU; }
+
+bool bpvk_conv_texel_reach(const bp_tensor_desc_t *t, uint64_t limit) {
   if (bpvk_numel(t) == 0) return true;
   const bpvk_alloc_t *a = t->data;
   uint64_t last = (a->offset + t->byte_offset) / 4;
@@ -75,7 +77,7 @@ static bool conv_plan(const bp_kernel_call_t *call, uint64_t limit, uint32_t w[C
   if (has_bias && !elem_offset(b, &bo)) return false;
   /* x, the weight and the bias are read through texel views of at most
    * maxTexelBufferElements texels (R32: elements). */
-  if (!texel_reach(x, limit) || !texel_reach(wt, limit) || (has_bias && !texel_reach(b, limit))) return false;
+  if (!bpvk_conv_texel_reach(x, limit) || !bpvk_conv_texel_reach(wt, limit) || (has_bias && !bpvk_conv_texel_reach(b, limit))) return false;
   bool same = bpvk_attr_b(call, "padding_same", false);
   memset(w, 0, CV_WORDS * 4);
   for (int i = 0; i < 2; ++i) {
