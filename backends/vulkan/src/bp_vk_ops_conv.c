@@ -7,6 +7,7 @@
  * Declined (the dispatcher falls back to ref:0): other dtypes, devices
  * without texel reads, tensors the shaders cannot index with 32 bits. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bp_vk.h"
@@ -18,11 +19,12 @@ enum { CV_GROUPS, CV_COUTG, CV_CG, CV_H, CV_W, CV_KH, CV_KW, CV_OH, CV_OW, CV_OH
        CV_DH, CV_DW, CV_XOFF, CV_XSN, CV_XSC, CV_XSH, CV_XSW, CV_WOFF, CV_WSN, CV_WSC, CV_WSH, CV_WSW, CV_BOFF,
        CV_BS, CV_HAS_BIAS, CV_OOFF, CV_OSN, CV_OSC, CV_OSH, CV_OSW, CV_WORDS = 36 };
 
-/* Output channels x positions per work group: conv2d.comp, conv2d_rows.comp. */
+/* Output channels x positions per invocation: conv2d.comp, conv2d_rows.comp
+ * (work groups of conv_wg invocations). */
 #define CONV_TM 16
-#define CONV_TN 64
+#define CONV_TN 8
 #define ROWS_TM 16
-#define ROWS_TN 64
+#define ROWS_TN 8
 
 /* Element offset of t in its block, or false when the shader cannot reach
  * every element with a 31-bit texel index. */
@@ -43,7 +45,11 @@ static bool elem_offset(const bp_tensor_desc_t *t, uint32_t *out) {
   return last < 0x7fffffffu;
 }
 
-bool bpvk_conv_cpu(const bpvk_device_t *d) { return d->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU; }
+bool bpvk_conv_cpu(const bpvk_device_t *d) {
+  /* BP_VULKAN_CONV_GPU_PATHS=1 (tests): the GPU choices on CPU devices too */
+  const char *gpu = getenv("BP_VULKAN_CONV_GPU_PATHS");
+  return d->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU && !(gpu && gpu[0] == '1');
+}
 
 bool bpvk_conv_texel_reach(const bp_tensor_desc_t *t, uint64_t limit) {
   if (bpvk_numel(t) == 0) return true;
@@ -91,7 +97,7 @@ static bool conv_plan(const bp_kernel_call_t *call, uint64_t limit, uint32_t w[C
   }
   int64_t kdim = cg * kh * kw, ohw = oh * ow;
   if (nimg * groups > 65535 || (cout / groups + CONV_TM - 1) / CONV_TM > 65535 ||
-      (ohw + CONV_TN - 1) / CONV_TN > 65535 || kdim > 0x7fffffff || x->shape[d + 1] > 0x7fffffff)
+      (ohw + 8 * CONV_TN - 1) / (8 * CONV_TN) > 65535 || kdim > 0x7fffffff || x->shape[d + 1] > 0x7fffffff)
     return false;
   w[CV_GROUPS] = (uint32_t)groups;
   w[CV_COUTG] = (uint32_t)(cout / groups);
@@ -120,7 +126,17 @@ static bool conv_plan(const bp_kernel_call_t *call, uint64_t limit, uint32_t w[C
   return true;
 }
 
-static int32_t conv_variant(bool wvec4) { return bpvk_variant_find(wvec4 ? "conv2d_v4_8" : "conv2d_8"); }
+/* Invocations per work group of the conv2d shaders on d: 8 on CPU devices
+ * (lavapipe runs 8 invocations as one SIMD group), 64 on GPUs. Variants
+ * "_8" and "_g" (CMakeLists.txt). */
+static uint32_t conv_wg(const bpvk_device_t *d) { return bpvk_conv_cpu(d) ? 8 : 64; }
+static int32_t conv_variant(const bpvk_device_t *d, bool wvec4) {
+  bool cpu = bpvk_conv_cpu(d);
+  return bpvk_variant_find(wvec4 ? (cpu ? "conv2d_v4_8" : "conv2d_v4_g") : (cpu ? "conv2d_8" : "conv2d_g"));
+}
+static int32_t rows_variant(const bpvk_device_t *d) {
+  return bpvk_variant_find(bpvk_conv_cpu(d) ? "conv2d_rows_8" : "conv2d_rows_g");
+}
 
 /* The row-segment variant: stride 1, dilation 1, unit column stride, rows
  * and their offsets in whole vec4s, output rows in whole 8s, input channels
@@ -140,7 +156,7 @@ static bool conv_supports(const bp_kernel_call_t *call) {
   uint32_t w[CV_WORDS];
   bool wvec4;
   return d->texel && conv_plan(call, d->props.limits.maxTexelBufferElements, w, &wvec4) &&
-         bpvk_variant_usable(d, conv_variant(wvec4));
+         bpvk_variant_usable(d, conv_variant(d, wvec4));
 }
 
 /* The row-segment variant: the weight repacked to [KH][KW][Cout][Cg] in a
@@ -179,11 +195,12 @@ static bp_status_t conv_rows(bpvk_ctx_t *ctx, bpvk_device_t *d, const bp_kernel_
   rw[CV_WOFF] = (uint32_t)(sa->offset / 4);
   VkBuffer rtex[3] = {texels[0], texels[1], sa->block->buffer};
   VkFormat rfmt[3] = {VK_FORMAT_R32G32B32A32_SFLOAT, VK_FORMAT_R32_SFLOAT, VK_FORMAT_R32G32B32A32_SFLOAT};
-  uint32_t gx = (w[CV_OHW] + ROWS_TN - 1) / ROWS_TN, gy = (w[CV_COUTG] + ROWS_TM - 1) / ROWS_TM;
+  uint32_t per = conv_wg(d) * ROWS_TN;
+  uint32_t gx = (w[CV_OHW] + per - 1) / per, gy = (w[CV_COUTG] + ROWS_TM - 1) / ROWS_TM;
   pthread_mutex_lock(&d->mu);
   s = bpvk_dispatch(d, bpvk_variant_find("copy_4_4"), 0, cbufs, cp, 64, cgx, cgy, 1);
   if (!s)
-    s = bpvk_dispatch_texel(d, bpvk_variant_find("conv2d_rows_8"), kw | w[CV_PW] << 8, tensors, rtex, rfmt, rw,
+    s = bpvk_dispatch_texel(d, rows_variant(d), kw | w[CV_PW] << 8, tensors, rtex, rfmt, rw,
                             CV_WORDS, gx, gy, gz);
   pthread_mutex_unlock(&d->mu);
   bpvk_buffer_free(ctx, call->device_index, scratch);
@@ -211,15 +228,16 @@ static bp_status_t conv_kernel(const bp_kernel_call_t *call) {
   VkBuffer texels[3] = {xb, bb, wb};
   VkFormat formats[3] = {VK_FORMAT_R32_SFLOAT, VK_FORMAT_R32_SFLOAT,
                          wvec4 ? VK_FORMAT_R32G32B32A32_SFLOAT : VK_FORMAT_R32_SFLOAT};
-  uint32_t gx = (w[CV_OHW] + CONV_TN - 1) / CONV_TN, gy = (w[CV_COUTG] + CONV_TM - 1) / CONV_TM;
+  uint32_t per = conv_wg(d) * CONV_TN;
+  uint32_t gx = (w[CV_OHW] + per - 1) / per, gy = (w[CV_COUTG] + CONV_TM - 1) / CONV_TM;
   uint32_t gz = (uint32_t)(x->ndim == 4 ? x->shape[0] : 1) * w[CV_GROUPS];
-  int32_t rows = bpvk_variant_find("conv2d_rows_8");
+  int32_t rows = rows_variant(d);
   if (terms && rows_ok(w) && bpvk_variant_usable(d, rows) && bpvk_variant_usable(d, bpvk_variant_find("copy_4_4")) &&
       conv_rows(ctx, d, call, w, tensors, texels, gz) == BP_STATUS_OK)
     return BP_STATUS_OK;
   pthread_mutex_lock(&d->mu);
   bp_status_t s =
-      bpvk_dispatch_texel(d, conv_variant(wvec4), 0, tensors, texels, formats, w, CV_WORDS, gx, gy, gz);
+      bpvk_dispatch_texel(d, conv_variant(d, wvec4), 0, tensors, texels, formats, w, CV_WORDS, gx, gy, gz);
   pthread_mutex_unlock(&d->mu);
   return s;
 }
@@ -227,7 +245,7 @@ static bp_status_t conv_kernel(const bp_kernel_call_t *call) {
 bp_status_t bpvk_conv_register(bpvk_ctx_t *ctx) {
   bool any = false;
   for (uint32_t i = 0; i < ctx->ndevices; ++i)
-    any = any || (ctx->devices[i].texel && bpvk_variant_usable(&ctx->devices[i], conv_variant(false)));
+    any = any || (ctx->devices[i].texel && bpvk_variant_usable(&ctx->devices[i], conv_variant(&ctx->devices[i], false)));
   if (!any) return BP_STATUS_OK;
   static const bp_dtype_t sig[4] = {BP_DTYPE_F32, BP_DTYPE_F32, BP_DTYPE_F32, BP_DTYPE_F32};
   bp_kernel_reg_t r = {.struct_size = sizeof r, .num_dtypes = 4, .op_name = "conv2d", .dtypes = sig,

@@ -17,7 +17,9 @@
 bool bpvk_conv_texel_reach(const bp_tensor_desc_t *t, uint64_t limit);
 
 /* True for VK_PHYSICAL_DEVICE_TYPE_CPU devices (lavapipe: 8-wide SIMD,
- * work groups of 8 invocations suit it; GPUs get 64). */
+ * work groups of 8 invocations suit it; GPUs get 64, and conv2d_backward's
+ * gathers). BP_VULKAN_CONV_GPU_PATHS=1 makes it false everywhere, so the
+ * tests run the GPU choices on lavapipe. */
 bool bpvk_conv_cpu(const bpvk_device_t *d);
 
 /* conv2d_backward (f32) as implicit GEMMs with texel reads, on CPU devices
