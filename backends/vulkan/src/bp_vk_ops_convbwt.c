@@ -115,9 +115,11 @@ static bool cbt_plan(const bp_kernel_call_t *call, const bpvk_device_t *d, cbt_p
   w[CB_SPLITS] = (uint32_t)splits;
   p->w0_elems = (uint64_t)C * p->r0pad;
   p->part_elems = splits * (uint64_t)(OC * R + OC);
-  /* grids: z of grad_input N * groups, of grad_weight groups * splits / 8 */
+  /* grids (at most 65535 work groups per dimension): grad_input x over
+   * positions, y over channel tiles, z over N * groups; grad_weight x over
+   * column tiles, y over channel tiles, z over groups * splits / 8 */
   if ((uint64_t)N * groups > 65535 || groups * splits / wg > 65535 || (H * W + 63) / 64 > 65535 ||
-      (R + CBT_TN - 1) / CBT_TN > 65535)
+      (R + CBT_TN - 1) / CBT_TN > 65535 || (CG + p->tmi - 1) / p->tmi > 65535 || (coutg + p->tmw - 1) / p->tmw > 65535)
     return false;
   uint64_t scratch = (p->w0_elems + 3) / 4 * 4 + p->part_elems;
   return scratch < limit && scratch < 0x3fffffff;
