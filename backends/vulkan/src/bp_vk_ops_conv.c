@@ -14,11 +14,6 @@
 #include "bp_vk_kernel_util.h"
 #include "bp_vk_ops_conv.h"
 
-/* Parameter words of conv2d.comp. */
-enum { CV_GROUPS, CV_COUTG, CV_CG, CV_H, CV_W, CV_KH, CV_KW, CV_OH, CV_OW, CV_OHW, CV_SH, CV_SW, CV_PH, CV_PW,
-       CV_DH, CV_DW, CV_XOFF, CV_XSN, CV_XSC, CV_XSH, CV_XSW, CV_WOFF, CV_WSN, CV_WSC, CV_WSH, CV_WSW, CV_BOFF,
-       CV_BS, CV_HAS_BIAS, CV_OOFF, CV_OSN, CV_OSC, CV_OSH, CV_OSW, CV_WORDS = 36 };
-
 /* Output channels x positions per invocation: conv2d.comp, conv2d_rows.comp
  * (work groups of conv_wg invocations). */
 #define CONV_TM 16
@@ -141,7 +136,7 @@ static int32_t rows_variant(const bpvk_device_t *d) {
 /* The row-segment variant: stride 1, dilation 1, unit column stride, rows
  * and their offsets in whole vec4s, output rows in whole 8s, input channels
  * per group in whole 4s, the columns a position reads within its fetched 16. */
-static bool rows_ok(const uint32_t w[CV_WORDS]) {
+bool bpvk_conv_rows_ok(const uint32_t w[CV_WORDS]) {
   return w[CV_SH] == 1 && w[CV_SW] == 1 && w[CV_DH] == 1 && w[CV_DW] == 1 && w[CV_XSW] == 1 && w[CV_W] % 4 == 0 &&
          w[CV_XOFF] % 4 == 0 && w[CV_XSN] % 4 == 0 && w[CV_XSC] % 4 == 0 && w[CV_XSH] % 4 == 0 &&
          w[CV_OW] % 8 == 0 && w[CV_CG] % 4 == 0 && w[CV_CG] > 0 && w[CV_PW] <= 4 && w[CV_KW] <= w[CV_PW] + 5 &&
@@ -162,13 +157,12 @@ static bool conv_supports(const bp_kernel_call_t *call) {
 /* The row-segment variant: the weight repacked to [KH][KW][Cout][Cg] in a
  * scratch buffer (a raw copy dispatch), then one conv2d_rows dispatch; the
  * scratch range is given back at once (later writes to it queue after). */
-static bp_status_t conv_rows(bpvk_ctx_t *ctx, bpvk_device_t *d, const bp_kernel_call_t *call,
-                             const uint32_t w[CV_WORDS], const VkBuffer tensors[3], VkBuffer texels[3],
-                             uint32_t gz) {
+bp_status_t bpvk_conv_rows(bpvk_ctx_t *ctx, bpvk_device_t *d, uint32_t device, const uint32_t w[CV_WORDS],
+                           const VkBuffer tensors[3], const VkBuffer texels[3], uint32_t gz) {
   uint32_t kh = w[CV_KH], kw = w[CV_KW], cout = w[CV_COUTG] * w[CV_GROUPS], cg = w[CV_CG];
   uint64_t count = (uint64_t)kh * kw * cout * cg;
   void *scratch = NULL;
-  bp_status_t s = bpvk_buffer_alloc(ctx, call->device_index, count * 4u, &scratch);
+  bp_status_t s = bpvk_buffer_alloc(ctx, device, count * 4u, &scratch);
   if (s) return s; /* the caller runs the general variant instead */
   const bpvk_alloc_t *sa = scratch;
   /* Repack as an elementwise raw copy (shaders/elementwise.glsl words):
@@ -203,7 +197,7 @@ static bp_status_t conv_rows(bpvk_ctx_t *ctx, bpvk_device_t *d, const bp_kernel_
     s = bpvk_dispatch_texel(d, rows_variant(d), kw | w[CV_PW] << 8, tensors, rtex, rfmt, rw,
                             CV_WORDS, gx, gy, gz);
   pthread_mutex_unlock(&d->mu);
-  bpvk_buffer_free(ctx, call->device_index, scratch);
+  bpvk_buffer_free(ctx, device, scratch);
   return s;
 }
 
@@ -232,8 +226,8 @@ static bp_status_t conv_kernel(const bp_kernel_call_t *call) {
   uint32_t gx = (w[CV_OHW] + per - 1) / per, gy = (w[CV_COUTG] + CONV_TM - 1) / CONV_TM;
   uint32_t gz = (uint32_t)(x->ndim == 4 ? x->shape[0] : 1) * w[CV_GROUPS];
   int32_t rows = rows_variant(d);
-  if (terms && rows_ok(w) && bpvk_variant_usable(d, rows) && bpvk_variant_usable(d, bpvk_variant_find("copy_4_4")) &&
-      conv_rows(ctx, d, call, w, tensors, texels, gz) == BP_STATUS_OK)
+  if (terms && bpvk_conv_rows_ok(w) && bpvk_variant_usable(d, rows) && bpvk_variant_usable(d, bpvk_variant_find("copy_4_4")) &&
+      bpvk_conv_rows(ctx, d, call->device_index, w, tensors, texels, gz) == BP_STATUS_OK)
     return BP_STATUS_OK;
   pthread_mutex_lock(&d->mu);
   bp_status_t s =

@@ -125,6 +125,39 @@ static bool cbt_plan(const bp_kernel_call_t *call, const bpvk_device_t *d, cbt_p
   return scratch < limit && scratch < 0x3fffffff;
 }
 
+/* grad_input of a stride-1, dilation-1, ungrouped call as a conv2d of
+ * grad_output with the weight flipped and transposed ([C][Cout][KH-1-a]
+ * [KW-1-b]: negative strides for the repack) and padding K - 1 - p, through
+ * conv2d_rows.comp; false when that variant does not take it. */
+static bool cbt_rows_words(const bp_kernel_call_t *call, const cbt_plan_t *p, uint32_t v[CV_WORDS]) {
+  const uint32_t *w = p->w;
+  if (w[CB_GROUPS] != 1 || w[CB_SH] != 1 || w[CB_SW] != 1 || w[CB_DH] != 1 || w[CB_DW] != 1 ||
+      w[CB_PH] >= w[CB_KH] || w[CB_PW] >= w[CB_KW])
+    return false;
+  const bp_tensor_desc_t *wt = call->inputs[2];
+  uint32_t wsn = (uint32_t)wt->strides[0], wsc = (uint32_t)wt->strides[1];
+  uint32_t wsh = (uint32_t)wt->strides[2], wsw = (uint32_t)wt->strides[3];
+  memset(v, 0, CV_WORDS * 4);
+  v[CV_GROUPS] = 1;
+  v[CV_COUTG] = p->cin;
+  v[CV_CG] = p->cout;
+  v[CV_H] = w[CB_OH], v[CV_W] = w[CB_OW], v[CV_KH] = w[CB_KH], v[CV_KW] = w[CB_KW];
+  v[CV_OH] = w[CB_H], v[CV_OW] = w[CB_W], v[CV_OHW] = w[CB_HW];
+  v[CV_SH] = v[CV_SW] = v[CV_DH] = v[CV_DW] = 1;
+  v[CV_PH] = w[CB_KH] - 1 - w[CB_PH];
+  v[CV_PW] = w[CB_KW] - 1 - w[CB_PW];
+  v[CV_XOFF] = w[CB_GOFF];
+  for (int i = 0; i < 4; ++i) v[CV_XSN + i] = w[CB_GS + i];
+  v[CV_WOFF] = bpvk_vt(wt).offset + (w[CB_KH] - 1) * wsh + (w[CB_KW] - 1) * wsw;
+  v[CV_WSN] = wsc;
+  v[CV_WSC] = wsn;
+  v[CV_WSH] = 0u - wsh;
+  v[CV_WSW] = 0u - wsw;
+  v[CV_OOFF] = w[CB_GXOFF];
+  for (int i = 0; i < 4; ++i) v[CV_OSN + i] = w[CB_GXS + i];
+  return bpvk_conv_rows_ok(v);
+}
+
 static int32_t cbt_variant(const char *fmt, uint32_t a, const char *suffix) {
   char name[40];
   snprintf(name, sizeof name, fmt, a, suffix);
@@ -200,9 +233,16 @@ bool bpvk_convbw_texel(const bp_kernel_call_t *call, bp_status_t *status) {
   VkBuffer orr[3] = {gwbuf, gbbuf, VK_NULL_HANDLE};
   uint32_t rx, ry;
   bpvk_grid_1d((uint64_t)p.cout * w[CB_R] + p.cout, 8, &rx, &ry);
+  /* grad_input through conv2d_rows where it applies (it locks d->mu) */
+  uint32_t rv[CV_WORDS];
+  int32_t vrows = bpvk_variant_find("conv2d_rows_8");
+  VkBuffer rten[3] = {gxbuf, VK_NULL_HANDLE, VK_NULL_HANDLE}, rtex[3] = {gbuf, gbuf, bpvk_vt(wt).buffer};
+  bool rows = cbt_rows_words(call, &p, rv) && bpvk_variant_usable(d, vrows) &&
+              bpvk_conv_rows(ctx, d, call->device_index, rv, rten, rtex, p.nimg) == BP_STATUS_OK;
   pthread_mutex_lock(&d->mu);
-  bp_status_t s = bpvk_dispatch(d, vc, 0, cbufs, cp, BPVK_EW_WORDS, cgx, cgy, 1);
-  if (!s) s = bpvk_dispatch_texel(d, vi, unit, oi, ti, fi, w, CB_WORDS, ix, iy, p.nimg * groups);
+  bp_status_t s = BP_STATUS_OK;
+  if (!rows) s = bpvk_dispatch(d, vc, 0, cbufs, cp, BPVK_EW_WORDS, cgx, cgy, 1);
+  if (!s && !rows) s = bpvk_dispatch_texel(d, vi, unit, oi, ti, fi, w, CB_WORDS, ix, iy, p.nimg * groups);
   if (!s) s = bpvk_dispatch_texel(d, vw, 0, ow, tw, fw, w, CB_WORDS, wx, wy, wz);
   if (!s) s = bpvk_dispatch_texel(d, vr, 0, orr, tr, fr, w, CB_WORDS, rx, ry, 1);
   pthread_mutex_unlock(&d->mu);
