@@ -22,6 +22,8 @@
 //    rows contiguous, offsets, strides and OH*OW in whole vec4s); x as R32
 //    (binding 1). Partials: [split][C_out * R + C_out] floats at an offset
 //    of the storage binding 1.
+//  3 grad_weight and grad_bias partials as mode 1, for stride 1 and
+//    dilation 1 with rows in whole vec4s: row segments (see there).
 //  2 the sums over the splits, in split order (one invocation per output
 //    element): grad_weight (storage binding 1) with its strides, then
 //    grad_bias (storage binding 2). Partials read as R32 (texel binding 0).
@@ -242,6 +244,93 @@ void main() {
       if (r >= R) break;
       o1[pbase + oc * R + r] = acc[m][j];
     }
+    if (bias) o1[pbase + cout * R + oc] = bsum[m];
+  }
+#elif CB_MODE == 3
+  // grad_weight partials for stride 1 and dilation 1 with rows in whole
+  // vec4s: an invocation takes CONV_TM output channels x 4 input channels
+  // x kernel row a x every kernel column (work groups: x = ci / 4 * KH + a,
+  // y = channel tile, z = group + groups * (split / CONV_WG)) and sums over
+  // its split of the row segments (n, oh, 8 columns ow0 ..): per segment
+  // it fetches the 8 grad_output values of each channel (2 vec4s) and the
+  // 16 x columns ow0 - 4 .. ow0 + 11 of the 4 input channels' row
+  // oh - ph + a (4 vec4s each, zero outside), used for every kernel column.
+  // SPEC: KW | pad_w << 8 (constant column picks). Column tile 0 (ci 0,
+  // a 0) also sums the bias.
+  const int KWC = int(SPEC & 0xffu), PWC = int(SPEC >> 8u);
+  uint grp = gl_WorkGroupID.z % groups;
+  uint split = (gl_WorkGroupID.z / groups) * uint(CONV_WG) + gl_LocalInvocationID.x;
+  uint R = P(36), cout = coutg * groups;
+  uint ci4 = gl_WorkGroupID.x / KH, a = gl_WorkGroupID.x - ci4 * KH;
+  uint o0 = gl_WorkGroupID.y * uint(CONV_TM);
+  uint grow[CONV_TM];
+  for (int m = 0; m < CONV_TM; ++m) grow[m] = P(21) + (grp * coutg + min(o0 + uint(m), coutg - 1u)) * gsc;
+  uint xc[4];
+  for (int c = 0; c < 4; ++c) xc[c] = P(16) + (grp * cg + ci4 * 4u + uint(c)) * xsc;
+  float acc[CONV_TM][4][9];
+  float bsum[CONV_TM];
+  for (int m = 0; m < CONV_TM; ++m) {
+    bsum[m] = 0.0;
+    for (int c = 0; c < 4; ++c)
+      for (int b = 0; b < 9; ++b) acc[m][c][b] = 0.0;
+  }
+  bool bias = gl_WorkGroupID.x == 0u;
+  uint segs = OW / 8u, items = P(33) * OH * segs, chunk = P(35);
+  uint i0 = min(split * chunk, items), i1 = min(i0 + chunk, items);
+  uint n = i0 / (OH * segs), rest = i0 - n * (OH * segs);
+  uint oh = rest / segs, seg = rest - oh * segs;
+  for (uint it = i0; it < i1; ++it) {
+    uint ow0 = seg * 8u;
+    int ih = int(oh) - ph + int(a);
+    bool rowok = uint(ih) < H;
+    float xv[4][16];
+    for (int c = 0; c < 4; ++c) {
+      int q = int((xc[c] + n * xsn + ow0) >> 2) + ih * int(xsh >> 2) - 1;
+      for (int t = 0; t < 4; ++t) {
+        vec4 v = rowok ? texelFetch(t1, q + t) : vec4(0.0);
+        bool c0 = uint(int(ow0) - 4 + 4 * t) < W, c1 = uint(int(ow0) - 3 + 4 * t) < W;
+        bool c2 = uint(int(ow0) - 2 + 4 * t) < W, c3 = uint(int(ow0) - 1 + 4 * t) < W;
+        xv[c][4 * t + 0] = c0 ? v.x : 0.0;
+        xv[c][4 * t + 1] = c1 ? v.y : 0.0;
+        xv[c][4 * t + 2] = c2 ? v.z : 0.0;
+        xv[c][4 * t + 3] = c3 ? v.w : 0.0;
+      }
+    }
+    uint gq = n * gsn + oh * gsh + ow0;
+    for (int m = 0; m < CONV_TM; ++m) {
+      int q = int((grow[m] + gq) >> 2);
+      vec4 g0 = texelFetch(t0, q), g1 = texelFetch(t0, q + 1);
+      float gv[8] = float[8](g0.x, g0.y, g0.z, g0.w, g1.x, g1.y, g1.z, g1.w);
+      for (int c = 0; c < 4; ++c)
+        for (int b = 0; b < 9; ++b) {
+          if (b < KWC) {
+            int o = 4 - PWC + b;
+            float s = ((gv[0] * xv[c][o] + gv[1] * xv[c][o + 1]) + (gv[2] * xv[c][o + 2] + gv[3] * xv[c][o + 3])) +
+                      ((gv[4] * xv[c][o + 4] + gv[5] * xv[c][o + 5]) + (gv[6] * xv[c][o + 6] + gv[7] * xv[c][o + 7]));
+            acc[m][c][b] += s;
+          }
+        }
+      if (bias) bsum[m] += ((gv[0] + gv[1]) + (gv[2] + gv[3])) + ((gv[4] + gv[5]) + (gv[6] + gv[7]));
+    }
+    seg += 1u;
+    if (seg == segs) {
+      seg = 0u;
+      oh += 1u;
+      if (oh == OH) {
+        oh = 0u;
+        n += 1u;
+      }
+    }
+  }
+  if (split >= P(45)) return;
+  uint pbase = P(37) + split * (cout * R + cout);
+  for (int m = 0; m < CONV_TM; ++m) {
+    uint ocl = o0 + uint(m);
+    if (ocl >= coutg) break;
+    uint oc = grp * coutg + ocl;
+    for (int c = 0; c < 4; ++c)
+      for (int b = 0; b < 9; ++b)
+        if (b < KWC) o1[pbase + oc * R + ((ci4 * 4u + uint(c)) * KH + a) * KW + uint(b)] = acc[m][c][b];
     if (bias) o1[pbase + cout * R + oc] = bsum[m];
   }
 #else

@@ -40,7 +40,7 @@ static void nchw(const bp_tensor_desc_t *t, uint32_t *w) {
 typedef struct cbt_plan {
   uint32_t w[CB_WORDS];
   uint32_t nimg, cin, cout, r0pad, tmi, tmw;
-  bool gv4;
+  bool gv4, rowsw; /* rowsw: grad_weight by row segments (mode 3) */
   uint64_t w0_elems, part_elems;
 } cbt_plan_t;
 
@@ -101,16 +101,30 @@ static bool cbt_plan(const bp_kernel_call_t *call, const bpvk_device_t *d, cbt_p
   p->gv4 = (OH * OW) % 4 == 0 && w[CB_GOFF] % 4 == 0 && w[CB_GS] % 4 == 0 && w[CB_GS + 1] % 4 == 0 &&
            w[CB_GS + 3] == 1 && w[CB_GS + 2] == (uint32_t)OW &&
            bpvk_conv_texel_reach(g, limit * 4); /* vec4 texels: 4 elements each */
-  /* Splits of k for grad_weight: about CBT_TARGET invocations, at least
-   * 64 terms each, a whole number of work groups. */
+  /* grad_weight by row segments (mode 3): stride 1, dilation 1, x and
+   * grad_output rows in whole vec4s, output rows in whole 8s, input
+   * channels per group in whole 4s, the columns within the 16 fetched. */
+  const uint32_t *xs = w + CB_XS, *gs = w + CB_GS;
+  p->rowsw = w[CB_SH] == 1 && w[CB_SW] == 1 && w[CB_DH] == 1 && w[CB_DW] == 1 && OW % 8 == 0 && W % 4 == 0 &&
+             CG % 4 == 0 && w[CB_XOFF] % 4 == 0 && xs[0] % 4 == 0 && xs[1] % 4 == 0 && xs[2] % 4 == 0 &&
+             xs[3] == 1 && w[CB_GOFF] % 4 == 0 && gs[0] % 4 == 0 && gs[1] % 4 == 0 && gs[2] % 4 == 0 &&
+             gs[3] == 1 && w[CB_PW] <= 4 && KW <= w[CB_PW] + 5 && KW <= 9 && (CG / 4) * KH <= 65535;
+  /* Splits of the sum for grad_weight: about CBT_TARGET invocations, at
+   * least 64 terms (mode 3: 8 row segments) each, whole work groups. */
   uint32_t wg = 8;
   uint64_t tiles = (uint64_t)((R + CBT_TN - 1) / CBT_TN) * (uint64_t)((coutg + p->tmw - 1) / p->tmw) * groups;
-  uint64_t splits = CBT_TARGET / tiles, most = ((uint64_t)K + 63) / 64;
+  uint64_t items = (uint64_t)K, per = 64;
+  if (p->rowsw) {
+    tiles = (uint64_t)(CG / 4 * KH) * (uint64_t)((coutg + p->tmw - 1) / p->tmw) * groups;
+    items = (uint64_t)(N * OH * (OW / 8));
+    per = 8;
+  }
+  uint64_t splits = CBT_TARGET / tiles, most = (items + per - 1) / per;
   if (splits > most) splits = most;
   if (splits < 1) splits = 1;
   splits = (splits + wg - 1) / wg * wg;
-  uint64_t chunk = ((uint64_t)K + splits - 1) / splits;
-  chunk = (chunk + 3) / 4 * 4;
+  uint64_t chunk = (items + splits - 1) / splits;
+  if (!p->rowsw) chunk = (chunk + 3) / 4 * 4;
   w[CB_KCHUNK] = (uint32_t)chunk;
   w[CB_SPLITS] = (uint32_t)splits;
   p->w0_elems = (uint64_t)C * p->r0pad;
@@ -172,7 +186,8 @@ bool bpvk_convbw_texel(const bp_kernel_call_t *call, bp_status_t *status) {
   bpvk_device_t *d = &ctx->devices[call->device_index];
   cbt_plan_t p;
   if (!cbt_plan(call, d, &p)) return false;
-  int32_t vi = cbt_variant("convbwt_i%u%s", p.tmi, ""), vw = cbt_variant("convbwt_w%u%s", p.tmw, p.gv4 ? "v" : "");
+  int32_t vi = cbt_variant("convbwt_i%u%s", p.tmi, "");
+  int32_t vw = p.rowsw ? cbt_variant("convbwt_q%u%s", p.tmw, "") : cbt_variant("convbwt_w%u%s", p.tmw, p.gv4 ? "v" : "");
   int32_t vr = bpvk_variant_find("convbwt_r"), vc = bpvk_variant_find("copy_4_4");
   if (!bpvk_variant_usable(d, vi) || !bpvk_variant_usable(d, vw) || !bpvk_variant_usable(d, vr) ||
       !bpvk_variant_usable(d, vc))
@@ -223,10 +238,11 @@ bool bpvk_convbw_texel(const bp_kernel_call_t *call, bp_status_t *status) {
   uint32_t ix = (w[CB_HW] + 8 * CBT_TN - 1) / (8 * CBT_TN), iy = (cg + p.tmi - 1) / p.tmi;
   /* grad_weight and grad_bias partials */
   VkBuffer tw[3] = {gbuf, xbuf, VK_NULL_HANDLE};
-  VkFormat fw[3] = {p.gv4 ? VK_FORMAT_R32G32B32A32_SFLOAT : VK_FORMAT_R32_SFLOAT, VK_FORMAT_R32_SFLOAT,
-                    VK_FORMAT_R32_SFLOAT};
+  VkFormat fw[3] = {p.gv4 || p.rowsw ? VK_FORMAT_R32G32B32A32_SFLOAT : VK_FORMAT_R32_SFLOAT,
+                    p.rowsw ? VK_FORMAT_R32G32B32A32_SFLOAT : VK_FORMAT_R32_SFLOAT, VK_FORMAT_R32_SFLOAT};
   VkBuffer ow[3] = {sbuf, VK_NULL_HANDLE, VK_NULL_HANDLE};
-  uint32_t wx = (w[CB_R] + CBT_TN - 1) / CBT_TN, wy = (coutg + p.tmw - 1) / p.tmw, wz = groups * w[CB_SPLITS] / 8;
+  uint32_t wx = p.rowsw ? cg / 4 * kh : (w[CB_R] + CBT_TN - 1) / CBT_TN, wy = (coutg + p.tmw - 1) / p.tmw;
+  uint32_t wz = groups * w[CB_SPLITS] / 8, wspec = p.rowsw ? kw | w[CB_PW] << 8 : 0;
   /* the sums over the splits */
   VkBuffer tr[3] = {sbuf, VK_NULL_HANDLE, VK_NULL_HANDLE};
   VkFormat fr[3] = {VK_FORMAT_R32_SFLOAT, VK_FORMAT_R32_SFLOAT, VK_FORMAT_R32_SFLOAT};
@@ -243,7 +259,7 @@ bool bpvk_convbw_texel(const bp_kernel_call_t *call, bp_status_t *status) {
   bp_status_t s = BP_STATUS_OK;
   if (!rows) s = bpvk_dispatch(d, vc, 0, cbufs, cp, BPVK_EW_WORDS, cgx, cgy, 1);
   if (!s && !rows) s = bpvk_dispatch_texel(d, vi, unit, oi, ti, fi, w, CB_WORDS, ix, iy, p.nimg * groups);
-  if (!s) s = bpvk_dispatch_texel(d, vw, 0, ow, tw, fw, w, CB_WORDS, wx, wy, wz);
+  if (!s) s = bpvk_dispatch_texel(d, vw, wspec, ow, tw, fw, w, CB_WORDS, wx, wy, wz);
   if (!s) s = bpvk_dispatch_texel(d, vr, 0, orr, tr, fr, w, CB_WORDS, rx, ry, 1);
   pthread_mutex_unlock(&d->mu);
   /* later writes to the scratch range queue after these dispatches */
