@@ -78,7 +78,9 @@ static bool conv_plan(const bp_kernel_call_t *call, uint64_t limit, uint32_t w[C
   if (has_bias && !elem_offset(b, &bo)) return false;
   /* x, the weight and the bias are read through texel views of at most
    * maxTexelBufferElements texels (R32: elements). */
-  if (!bpvk_conv_texel_reach(x, limit) || !bpvk_conv_texel_reach(wt, limit) || (has_bias && !bpvk_conv_texel_reach(b, limit))) return false;
+  if (!bpvk_conv_texel_reach(x, limit) || !bpvk_conv_texel_reach(wt, limit) ||
+      (has_bias && !bpvk_conv_texel_reach(b, limit)))
+    return false;
   bool same = bpvk_attr_b(call, "padding_same", false);
   memset(w, 0, CV_WORDS * 4);
   for (int i = 0; i < 2; ++i) {
@@ -226,7 +228,8 @@ static bp_status_t conv_kernel(const bp_kernel_call_t *call) {
   uint32_t gx = (w[CV_OHW] + per - 1) / per, gy = (w[CV_COUTG] + CONV_TM - 1) / CONV_TM;
   uint32_t gz = (uint32_t)(x->ndim == 4 ? x->shape[0] : 1) * w[CV_GROUPS];
   int32_t rows = rows_variant(d);
-  if (terms && bpvk_conv_rows_ok(w) && bpvk_variant_usable(d, rows) && bpvk_variant_usable(d, bpvk_variant_find("copy_4_4")) &&
+  if (terms && bpvk_conv_rows_ok(w) && bpvk_variant_usable(d, rows) &&
+      bpvk_variant_usable(d, bpvk_variant_find("copy_4_4")) &&
       bpvk_conv_rows(ctx, d, call->device_index, w, tensors, texels, gz) == BP_STATUS_OK)
     return BP_STATUS_OK;
   pthread_mutex_lock(&d->mu);
@@ -239,7 +242,8 @@ static bp_status_t conv_kernel(const bp_kernel_call_t *call) {
 bp_status_t bpvk_conv_register(bpvk_ctx_t *ctx) {
   bool any = false;
   for (uint32_t i = 0; i < ctx->ndevices; ++i)
-    any = any || (ctx->devices[i].texel && bpvk_variant_usable(&ctx->devices[i], conv_variant(&ctx->devices[i], false)));
+    any = any || (ctx->devices[i].texel &&
+                  bpvk_variant_usable(&ctx->devices[i], conv_variant(&ctx->devices[i], false)));
   if (!any) return BP_STATUS_OK;
   static const bp_dtype_t sig[4] = {BP_DTYPE_F32, BP_DTYPE_F32, BP_DTYPE_F32, BP_DTYPE_F32};
   bp_kernel_reg_t r = {.struct_size = sizeof r, .num_dtypes = 4, .op_name = "conv2d", .dtypes = sig,

@@ -1,9 +1,14 @@
 /* bp_vk_ops_convbwt.c - f32 conv2d_backward on CPU devices as implicit
- * GEMMs reading texels (shaders/convbwt.comp): the weight repacked to
- * [C][coutg * KH * KW] rows (a raw copy dispatch into scratch), grad_input
- * per (image, group), grad_weight and grad_bias as split sums over the
- * images and output positions into scratch partials, then the sums over
- * the splits in a fixed order (results do not depend on scheduling).
+ * GEMMs reading texels (shaders/convbwt.comp), no atomics:
+ * - grad_input: for stride 1, dilation 1, no groups and rows conv2d_rows
+ *   takes, conv2d_rows on grad_output with the flipped, transposed weight
+ *   (bp_vk_ops_conv.c); otherwise the weight repacked to [C][coutg * KH *
+ *   KW] rows (a raw copy dispatch into scratch) and one GEMM per (image,
+ *   group);
+ * - grad_weight and grad_bias: split sums over the images and output
+ *   positions into scratch partials (by row segments where rows are whole
+ *   vec4s and the stride 1), then the sums over the splits in a fixed
+ *   order (results do not depend on scheduling).
  * Calls it does not take (other devices, tensors past the texel views'
  * reach, grids past 65535) go to the gathers of bp_vk_ops_convbw.c. */
 #include <stdio.h>
@@ -18,7 +23,8 @@ enum { CB_GROUPS, CB_COUTG, CB_CG, CB_H, CB_W, CB_KH, CB_KW, CB_OH, CB_OW, CB_OH
        CB_N = 33, CB_HW, CB_KCHUNK, CB_R, CB_POFF, CB_GWOFF, CB_GWS, CB_GBOFF = 43, CB_GBS, CB_SPLITS, CB_R0,
        CB_WORDS = 48 };
 
-/* Output channels x columns per invocation, per mode (CMakeLists.txt). */
+/* Columns (ci, kh, kw) per invocation of grad_weight mode 1, and positions
+ * per invocation of grad_input (CONV_TN in CMakeLists.txt). */
 #define CBT_TN 8
 /* Invocations the grad_weight dispatch aims at (both lavapipe threads
  * busy, few partials to add up). */
@@ -187,7 +193,8 @@ bool bpvk_convbw_texel(const bp_kernel_call_t *call, bp_status_t *status) {
   cbt_plan_t p;
   if (!cbt_plan(call, d, &p)) return false;
   int32_t vi = cbt_variant("convbwt_i%u%s", p.tmi, "");
-  int32_t vw = p.rowsw ? cbt_variant("convbwt_q%u%s", p.tmw, "") : cbt_variant("convbwt_w%u%s", p.tmw, p.gv4 ? "v" : "");
+  int32_t vw = p.rowsw ? cbt_variant("convbwt_q%u%s", p.tmw, "")
+                       : cbt_variant("convbwt_w%u%s", p.tmw, p.gv4 ? "v" : "");
   int32_t vr = bpvk_variant_find("convbwt_r"), vc = bpvk_variant_find("copy_4_4");
   if (!bpvk_variant_usable(d, vi) || !bpvk_variant_usable(d, vw) || !bpvk_variant_usable(d, vr) ||
       !bpvk_variant_usable(d, vc))
