@@ -6,8 +6,9 @@
 // outside) and dilation of the call. x, w and bias are read as texels
 // (set 1: binding 0 x and 1 bias as R32, binding 2 w as R32, or as vec4
 // rows along r with CONV_WVEC4: w contiguous, r count and offset in whole
-// vec4s). A work group of 8 invocations computes CONV_TM output channels
-// x 8 * CONV_TN positions, CONV_TN consecutive positions per invocation.
+// vec4s). A work group of CONV_WG invocations computes CONV_TM output
+// channels x CONV_WG * CONV_TN positions, CONV_TN consecutive positions per
+// invocation.
 // f32 accumulation (fma), the bias added last, as reference/src/ref_nn.c.
 // Parameter words (src/bp_vk_ops_conv.c, CV_*): see the enum there.
 #include "common.glsl"
@@ -17,7 +18,11 @@
 layout(set = 1, binding = 0) uniform samplerBuffer tX;
 layout(set = 1, binding = 1) uniform samplerBuffer tBias;
 layout(set = 1, binding = 2) uniform samplerBuffer tW;
-layout(local_size_x = 8) in;
+// Work-group size: 8 on CPU devices (lavapipe's SIMD width), 64 on GPUs.
+#ifndef CONV_WG
+#define CONV_WG 8
+#endif
+layout(local_size_x = CONV_WG) in;
 
 #ifndef CONV_TM
 #define CONV_TM 8
@@ -37,7 +42,7 @@ void main() {
   // w: offset, strides cout, cin, kh, kw
   uint co0 = g * coutg + gl_WorkGroupID.y * uint(CONV_TM);
   uint wsn = P(22), wsc = P(23), wsh = P(24), wsw = P(25);
-  uint p0 = (gl_WorkGroupID.x * 8u + gl_LocalInvocationID.x) * uint(CONV_TN);
+  uint p0 = (gl_WorkGroupID.x * uint(CONV_WG) + gl_LocalInvocationID.x) * uint(CONV_TN);
   uint cend = g * coutg + coutg;
   // Each position's top-left input corner (positions past the end repeat
   // the last one; they are not stored).

@@ -1,7 +1,7 @@
 #version 450
 // conv2d_rows.comp - f32 conv2d, stride 1 and dilation 1, rows read as
 // vec4 texels: each invocation computes CONV_TM output channels x 8
-// consecutive positions of one output row. Per (kh, 4 input channels) it
+// consecutive positions of one output row (work groups of CONV_WG). Per (kh, 4 input channels) it
 // fetches the 16 input columns ow0 - 4 .. ow0 + 11 of each channel's row
 // (4 vec4s, zero outside the image) once and uses them for every kw; the
 // weight, repacked by the host to [KH][KW][Cout][Cg] (Cg a multiple of
@@ -17,7 +17,11 @@
 layout(set = 1, binding = 0) uniform samplerBuffer tX;    // vec4
 layout(set = 1, binding = 1) uniform samplerBuffer tBias; // R32
 layout(set = 1, binding = 2) uniform samplerBuffer tW;    // vec4, repacked
-layout(local_size_x = 8) in;
+// Work-group size: 8 on CPU devices (lavapipe's SIMD width), 64 on GPUs.
+#ifndef CONV_WG
+#define CONV_WG 8
+#endif
+layout(local_size_x = CONV_WG) in;
 layout(constant_id = 0) const uint SPEC = 0u;
 const int KWC = int(SPEC & 0xffu);
 const int PWC = int(SPEC >> 8u);
@@ -45,7 +49,7 @@ void main() {
   uint xsc = P(18), xsh = P(19);
   uint cout = coutg * groups;
   uint co0 = g * coutg + gl_WorkGroupID.y * uint(CONV_TM), cend = g * coutg + coutg;
-  uint p0 = min((gl_WorkGroupID.x * 8u + gl_LocalInvocationID.x) * 8u, OHW - 8u);
+  uint p0 = min((gl_WorkGroupID.x * uint(CONV_WG) + gl_LocalInvocationID.x) * 8u, OHW - 8u);
   uint oh = p0 / OW, ow0 = p0 - oh * OW;
   // Columns ow0 - 4 + i of the fetched segment that lie inside the image.
   bool colok[16];
@@ -89,7 +93,7 @@ void main() {
   }
   bool has_bias = P(28) != 0u;
   uint obase = P(29) + n * P(30);
-  uint pfirst = (gl_WorkGroupID.x * 8u + gl_LocalInvocationID.x) * 8u;
+  uint pfirst = (gl_WorkGroupID.x * uint(CONV_WG) + gl_LocalInvocationID.x) * 8u;
   if (pfirst >= OHW) return;
   for (int m = 0; m < CONV_TM; ++m) {
     uint co = co0 + uint(m);

@@ -7,21 +7,19 @@
  * Declined (the dispatcher falls back to ref:0): other dtypes, devices
  * without texel reads, tensors the shaders cannot index with 32 bits. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bp_vk.h"
 #include "bp_vk_kernel_util.h"
+#include "bp_vk_ops_conv.h"
 
-/* Parameter words of conv2d.comp. */
-enum { CV_GROUPS, CV_COUTG, CV_CG, CV_H, CV_W, CV_KH, CV_KW, CV_OH, CV_OW, CV_OHW, CV_SH, CV_SW, CV_PH, CV_PW,
-       CV_DH, CV_DW, CV_XOFF, CV_XSN, CV_XSC, CV_XSH, CV_XSW, CV_WOFF, CV_WSN, CV_WSC, CV_WSH, CV_WSW, CV_BOFF,
-       CV_BS, CV_HAS_BIAS, CV_OOFF, CV_OSN, CV_OSC, CV_OSH, CV_OSW, CV_WORDS = 36 };
-
-/* Output channels x positions per work group: conv2d.comp, conv2d_rows.comp. */
+/* Output channels x positions per invocation: conv2d.comp, conv2d_rows.comp
+ * (work groups of conv_wg invocations). */
 #define CONV_TM 16
-#define CONV_TN 64
+#define CONV_TN 8
 #define ROWS_TM 16
-#define ROWS_TN 64
+#define ROWS_TN 8
 
 /* Element offset of t in its block, or false when the shader cannot reach
  * every element with a 31-bit texel index. */
@@ -42,8 +40,13 @@ static bool elem_offset(const bp_tensor_desc_t *t, uint32_t *out) {
   return last < 0x7fffffffu;
 }
 
-/* True when t's last element lies within the first `limit` of its block. */
-static bool texel_reach(const bp_tensor_desc_t *t, uint64_t limit) {
+bool bpvk_conv_cpu(const bpvk_device_t *d) {
+  /* BP_VULKAN_CONV_GPU_PATHS=1 (tests): the GPU choices on CPU devices too */
+  const char *gpu = getenv("BP_VULKAN_CONV_GPU_PATHS");
+  return d->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU && !(gpu && gpu[0] == '1');
+}
+
+bool bpvk_conv_texel_reach(const bp_tensor_desc_t *t, uint64_t limit) {
   if (bpvk_numel(t) == 0) return true;
   const bpvk_alloc_t *a = t->data;
   uint64_t last = (a->offset + t->byte_offset) / 4;
@@ -75,7 +78,9 @@ static bool conv_plan(const bp_kernel_call_t *call, uint64_t limit, uint32_t w[C
   if (has_bias && !elem_offset(b, &bo)) return false;
   /* x, the weight and the bias are read through texel views of at most
    * maxTexelBufferElements texels (R32: elements). */
-  if (!texel_reach(x, limit) || !texel_reach(wt, limit) || (has_bias && !texel_reach(b, limit))) return false;
+  if (!bpvk_conv_texel_reach(x, limit) || !bpvk_conv_texel_reach(wt, limit) ||
+      (has_bias && !bpvk_conv_texel_reach(b, limit)))
+    return false;
   bool same = bpvk_attr_b(call, "padding_same", false);
   memset(w, 0, CV_WORDS * 4);
   for (int i = 0; i < 2; ++i) {
@@ -89,7 +94,7 @@ static bool conv_plan(const bp_kernel_call_t *call, uint64_t limit, uint32_t w[C
   }
   int64_t kdim = cg * kh * kw, ohw = oh * ow;
   if (nimg * groups > 65535 || (cout / groups + CONV_TM - 1) / CONV_TM > 65535 ||
-      (ohw + CONV_TN - 1) / CONV_TN > 65535 || kdim > 0x7fffffff || x->shape[d + 1] > 0x7fffffff)
+      (ohw + 8 * CONV_TN - 1) / (8 * CONV_TN) > 65535 || kdim > 0x7fffffff || x->shape[d + 1] > 0x7fffffff)
     return false;
   w[CV_GROUPS] = (uint32_t)groups;
   w[CV_COUTG] = (uint32_t)(cout / groups);
@@ -118,12 +123,22 @@ static bool conv_plan(const bp_kernel_call_t *call, uint64_t limit, uint32_t w[C
   return true;
 }
 
-static int32_t conv_variant(bool wvec4) { return bpvk_variant_find(wvec4 ? "conv2d_v4_8" : "conv2d_8"); }
+/* Invocations per work group of the conv2d shaders on d: 8 on CPU devices
+ * (lavapipe runs 8 invocations as one SIMD group), 64 on GPUs. Variants
+ * "_8" and "_g" (CMakeLists.txt). */
+static uint32_t conv_wg(const bpvk_device_t *d) { return bpvk_conv_cpu(d) ? 8 : 64; }
+static int32_t conv_variant(const bpvk_device_t *d, bool wvec4) {
+  bool cpu = bpvk_conv_cpu(d);
+  return bpvk_variant_find(wvec4 ? (cpu ? "conv2d_v4_8" : "conv2d_v4_g") : (cpu ? "conv2d_8" : "conv2d_g"));
+}
+static int32_t rows_variant(const bpvk_device_t *d) {
+  return bpvk_variant_find(bpvk_conv_cpu(d) ? "conv2d_rows_8" : "conv2d_rows_g");
+}
 
 /* The row-segment variant: stride 1, dilation 1, unit column stride, rows
  * and their offsets in whole vec4s, output rows in whole 8s, input channels
  * per group in whole 4s, the columns a position reads within its fetched 16. */
-static bool rows_ok(const uint32_t w[CV_WORDS]) {
+bool bpvk_conv_rows_ok(const uint32_t w[CV_WORDS]) {
   return w[CV_SH] == 1 && w[CV_SW] == 1 && w[CV_DH] == 1 && w[CV_DW] == 1 && w[CV_XSW] == 1 && w[CV_W] % 4 == 0 &&
          w[CV_XOFF] % 4 == 0 && w[CV_XSN] % 4 == 0 && w[CV_XSC] % 4 == 0 && w[CV_XSH] % 4 == 0 &&
          w[CV_OW] % 8 == 0 && w[CV_CG] % 4 == 0 && w[CV_CG] > 0 && w[CV_PW] <= 4 && w[CV_KW] <= w[CV_PW] + 5 &&
@@ -138,19 +153,18 @@ static bool conv_supports(const bp_kernel_call_t *call) {
   uint32_t w[CV_WORDS];
   bool wvec4;
   return d->texel && conv_plan(call, d->props.limits.maxTexelBufferElements, w, &wvec4) &&
-         bpvk_variant_usable(d, conv_variant(wvec4));
+         bpvk_variant_usable(d, conv_variant(d, wvec4));
 }
 
 /* The row-segment variant: the weight repacked to [KH][KW][Cout][Cg] in a
  * scratch buffer (a raw copy dispatch), then one conv2d_rows dispatch; the
  * scratch range is given back at once (later writes to it queue after). */
-static bp_status_t conv_rows(bpvk_ctx_t *ctx, bpvk_device_t *d, const bp_kernel_call_t *call,
-                             const uint32_t w[CV_WORDS], const VkBuffer tensors[3], VkBuffer texels[3],
-                             uint32_t gz) {
+bp_status_t bpvk_conv_rows(bpvk_ctx_t *ctx, bpvk_device_t *d, uint32_t device, const uint32_t w[CV_WORDS],
+                           const VkBuffer tensors[3], const VkBuffer texels[3], uint32_t gz) {
   uint32_t kh = w[CV_KH], kw = w[CV_KW], cout = w[CV_COUTG] * w[CV_GROUPS], cg = w[CV_CG];
   uint64_t count = (uint64_t)kh * kw * cout * cg;
   void *scratch = NULL;
-  bp_status_t s = bpvk_buffer_alloc(ctx, call->device_index, count * 4u, &scratch);
+  bp_status_t s = bpvk_buffer_alloc(ctx, device, count * 4u, &scratch);
   if (s) return s; /* the caller runs the general variant instead */
   const bpvk_alloc_t *sa = scratch;
   /* Repack as an elementwise raw copy (shaders/elementwise.glsl words):
@@ -177,14 +191,15 @@ static bp_status_t conv_rows(bpvk_ctx_t *ctx, bpvk_device_t *d, const bp_kernel_
   rw[CV_WOFF] = (uint32_t)(sa->offset / 4);
   VkBuffer rtex[3] = {texels[0], texels[1], sa->block->buffer};
   VkFormat rfmt[3] = {VK_FORMAT_R32G32B32A32_SFLOAT, VK_FORMAT_R32_SFLOAT, VK_FORMAT_R32G32B32A32_SFLOAT};
-  uint32_t gx = (w[CV_OHW] + ROWS_TN - 1) / ROWS_TN, gy = (w[CV_COUTG] + ROWS_TM - 1) / ROWS_TM;
+  uint32_t per = conv_wg(d) * ROWS_TN;
+  uint32_t gx = (w[CV_OHW] + per - 1) / per, gy = (w[CV_COUTG] + ROWS_TM - 1) / ROWS_TM;
   pthread_mutex_lock(&d->mu);
   s = bpvk_dispatch(d, bpvk_variant_find("copy_4_4"), 0, cbufs, cp, 64, cgx, cgy, 1);
   if (!s)
-    s = bpvk_dispatch_texel(d, bpvk_variant_find("conv2d_rows_8"), kw | w[CV_PW] << 8, tensors, rtex, rfmt, rw,
+    s = bpvk_dispatch_texel(d, rows_variant(d), kw | w[CV_PW] << 8, tensors, rtex, rfmt, rw,
                             CV_WORDS, gx, gy, gz);
   pthread_mutex_unlock(&d->mu);
-  bpvk_buffer_free(ctx, call->device_index, scratch);
+  bpvk_buffer_free(ctx, device, scratch);
   return s;
 }
 
@@ -209,15 +224,17 @@ static bp_status_t conv_kernel(const bp_kernel_call_t *call) {
   VkBuffer texels[3] = {xb, bb, wb};
   VkFormat formats[3] = {VK_FORMAT_R32_SFLOAT, VK_FORMAT_R32_SFLOAT,
                          wvec4 ? VK_FORMAT_R32G32B32A32_SFLOAT : VK_FORMAT_R32_SFLOAT};
-  uint32_t gx = (w[CV_OHW] + CONV_TN - 1) / CONV_TN, gy = (w[CV_COUTG] + CONV_TM - 1) / CONV_TM;
+  uint32_t per = conv_wg(d) * CONV_TN;
+  uint32_t gx = (w[CV_OHW] + per - 1) / per, gy = (w[CV_COUTG] + CONV_TM - 1) / CONV_TM;
   uint32_t gz = (uint32_t)(x->ndim == 4 ? x->shape[0] : 1) * w[CV_GROUPS];
-  int32_t rows = bpvk_variant_find("conv2d_rows_8");
-  if (terms && rows_ok(w) && bpvk_variant_usable(d, rows) && bpvk_variant_usable(d, bpvk_variant_find("copy_4_4")) &&
-      conv_rows(ctx, d, call, w, tensors, texels, gz) == BP_STATUS_OK)
+  int32_t rows = rows_variant(d);
+  if (terms && bpvk_conv_rows_ok(w) && bpvk_variant_usable(d, rows) &&
+      bpvk_variant_usable(d, bpvk_variant_find("copy_4_4")) &&
+      bpvk_conv_rows(ctx, d, call->device_index, w, tensors, texels, gz) == BP_STATUS_OK)
     return BP_STATUS_OK;
   pthread_mutex_lock(&d->mu);
   bp_status_t s =
-      bpvk_dispatch_texel(d, conv_variant(wvec4), 0, tensors, texels, formats, w, CV_WORDS, gx, gy, gz);
+      bpvk_dispatch_texel(d, conv_variant(d, wvec4), 0, tensors, texels, formats, w, CV_WORDS, gx, gy, gz);
   pthread_mutex_unlock(&d->mu);
   return s;
 }
@@ -225,7 +242,8 @@ static bp_status_t conv_kernel(const bp_kernel_call_t *call) {
 bp_status_t bpvk_conv_register(bpvk_ctx_t *ctx) {
   bool any = false;
   for (uint32_t i = 0; i < ctx->ndevices; ++i)
-    any = any || (ctx->devices[i].texel && bpvk_variant_usable(&ctx->devices[i], conv_variant(false)));
+    any = any || (ctx->devices[i].texel &&
+                  bpvk_variant_usable(&ctx->devices[i], conv_variant(&ctx->devices[i], false)));
   if (!any) return BP_STATUS_OK;
   static const bp_dtype_t sig[4] = {BP_DTYPE_F32, BP_DTYPE_F32, BP_DTYPE_F32, BP_DTYPE_F32};
   bp_kernel_reg_t r = {.struct_size = sizeof r, .num_dtypes = 4, .op_name = "conv2d", .dtypes = sig,

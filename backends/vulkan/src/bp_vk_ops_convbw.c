@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bp_vk_kernel_util.h"
+#include "bp_vk_ops_conv.h"
 
 static int32_t variant_convbw(const bp_kernel_call_t *call, const bpvk_kernel_t *k) {
   (void)k;
@@ -86,7 +87,11 @@ static bp_status_t rec_convbw(bpvk_device_t *d, const bp_kernel_call_t *call, in
   return s;
 }
 
-static bp_status_t k_convbw(const bp_kernel_call_t *c) { return bpvk_kernel_run(c, rec_convbw); }
+static bp_status_t k_convbw(const bp_kernel_call_t *c) {
+  bp_status_t s;
+  if (c->inputs[0]->dtype == BP_DTYPE_F32 && bpvk_convbw_texel(c, &s)) return s; /* bp_vk_ops_convbwt.c */
+  return bpvk_kernel_run(c, rec_convbw);
+}
 
 bp_status_t bpvk_ops_convbw_register(bpvk_ctx_t *ctx) {
   bp_status_t s = BP_STATUS_OK;
