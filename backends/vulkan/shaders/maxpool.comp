@@ -10,10 +10,18 @@
 // The backward gathers, for each input element, grad_output of the windows
 // that contain it whose index names it, in output order (the reference's
 // order of additions). Every index is checked to lie in its own window
-// (in particular in the plane): others set the check word.
+// (in particular in the plane): others set the check word. ACC64 (f32 on
+// devices with shaderFloat64): the sum in f64, rounded once, as the
+// reference does it (bit-identical where windows overlap).
 #define BP_PARAMS_WRITABLE 1
 #include "common.glsl"
 #include "ftypes.glsl"
+#ifdef ACC64
+spirv_execution_mode(extensions = ["SPV_KHR_float_controls"], capabilities = [4466], 4461, 64);
+#define AT double
+#else
+#define AT FT
+#endif
 layout(local_size_x = 256) in;
 BUF(1, t0);
 #if OPD == 0
@@ -79,13 +87,13 @@ void main() {
   if (ih + ph - (kh - 1) * dh < 0) ohlo = 0;
   if (iw + pw - (kw - 1) * dw < 0) owlo = 0;
   int64_t self = int64_t(ih * W + iw);
-  FT acc = FT(0);
+  AT acc = AT(0);
   uint gbase = P(16) + uint(n) * P(12) + uint(c) * P(13);
   uint ibase = P(21) + uint(n) * P(17) + uint(c) * P(18);
   for (int oh = ohlo; oh <= ohhi; ++oh)
     for (int ow = owlo; ow <= owhi; ++ow)
       if (ti[ibase + uint(oh) * P(19) + uint(ow) * P(20)] == self)
-        acc += LD(t0, gbase + uint(oh) * P(14) + uint(ow) * P(15));
-  ST(tg, P(34) + uint(n) * P(30) + uint(c) * P(31) + uint(ih) * P(32) + uint(iw) * P(33), acc);
+        acc += AT(LD(t0, gbase + uint(oh) * P(14) + uint(ow) * P(15)));
+  ST(tg, P(34) + uint(n) * P(30) + uint(c) * P(31) + uint(ih) * P(32) + uint(iw) * P(33), FT(acc));
 #endif
 }

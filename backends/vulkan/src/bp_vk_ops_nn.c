@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bp_vk_kernel_util.h"
+#include "bp_vk_ops_pool.h"
 
 enum { NN_SOFTMAX, NN_LOG_SOFTMAX, NN_SOFTMAX_BW, NN_LOG_SOFTMAX_BW, NN_XENT, NN_ONE_HOT, NN_MAXPOOL,
        NN_MAXPOOL_BW, NN_LINEAR, NN_AVGPOOL, NN_ADAPTIVE, NN_AVGPOOL_BW, NN_ADAPTIVE_BW, NN_NLL };
@@ -24,7 +25,13 @@ static int32_t variant_nn(const bp_kernel_call_t *call, const bpvk_kernel_t *k) 
     case NN_NLL: snprintf(name, sizeof name, "xent_%u_2", dt); break;
     case NN_ONE_HOT: snprintf(name, sizeof name, "onehot"); break;
     case NN_MAXPOOL: snprintf(name, sizeof name, "mp_%u_0", dt); break;
-    case NN_MAXPOOL_BW: snprintf(name, sizeof name, "mp_%u_1", dt); break;
+    case NN_MAXPOOL_BW: { /* f32: the sum in f64 where the device can (the reference's rounding) */
+      bpvk_ctx_t *ctx = call->plugin_ctx;
+      int32_t v64 = bpvk_variant_find("mp_8_1d");
+      if (dt == BP_DTYPE_F32 && bpvk_variant_usable(&ctx->devices[call->device_index], v64)) return v64;
+      snprintf(name, sizeof name, "mp_%u_1", dt);
+      break;
+    }
     case NN_AVGPOOL: case NN_ADAPTIVE: case NN_AVGPOOL_BW: case NN_ADAPTIVE_BW:
       snprintf(name, sizeof name, "ap_%u_%u", dt, k->op - NN_AVGPOOL);
       break;
@@ -234,6 +241,11 @@ static void nchw(const bp_tensor_desc_t *t, int64_t *e, int64_t *s) {
 static bp_status_t rec_maxpool(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
   const bpvk_kernel_t *k = call->kernel_data;
   bool bw = k->op == NN_MAXPOOL_BW;
+  if (bw) { /* CPU devices, non-overlapping windows: bp_vk_ops_pool.c */
+    bool done;
+    bp_status_t st = bpvk_maxpool_bw_cpu(d, call, &done);
+    if (done) return st;
+  }
   const bp_tensor_desc_t *x = bw ? call->inputs[1] : call->inputs[0];
   const bp_tensor_desc_t *v = bw ? call->inputs[0] : call->outputs[0];
   const bp_tensor_desc_t *ix = bw ? call->inputs[2] : call->outputs[1];

@@ -558,5 +558,13 @@ bp_status_t bpvk_dispatch_texel(bpvk_device_t *d, int32_t variant, uint32_t spec
                                 const VkBuffer texels[BPVK_MAX_TEXELS], const VkFormat formats[BPVK_MAX_TEXELS],
                                 const uint32_t *params, uint32_t nparams, uint32_t gx, uint32_t gy, uint32_t gz) {
   if (!d->texel) return bpvk_fail(d->ctx, BP_STATUS_UNSUPPORTED, "vulkan: this device has no texel reads");
-  return dispatch(d, variant, spec, tensors, 3, texels, formats, params, nparams, gx, gy, gz, NULL);
+  return bpvk_dispatch_texel_checked(d, variant, spec, tensors, texels, formats, params, nparams, gx, gy, gz, NULL);
+}
+
+bp_status_t bpvk_dispatch_texel_checked(bpvk_device_t *d, int32_t variant, uint32_t spec, const VkBuffer tensors[3],
+                                        const VkBuffer texels[BPVK_MAX_TEXELS],
+                                        const VkFormat formats[BPVK_MAX_TEXELS], const uint32_t *params,
+                                        uint32_t nparams, uint32_t gx, uint32_t gy, uint32_t gz, const char *check) {
+  if (!d->texel) return bpvk_fail(d->ctx, BP_STATUS_UNSUPPORTED, "vulkan: this device has no texel reads");
+  return dispatch(d, variant, spec, tensors, 3, texels, formats, params, nparams, gx, gy, gz, check);
 }

@@ -1,0 +1,82 @@
+#version 450
+// maxpool_cpu.comp - f32 max_pool2d_backward for CPU devices (lavapipe),
+// where the pooling windows do not overlap (stride >= kernel, dilation 1,
+// any padding): src/bp_vk_ops_pool.c. lavapipe reads and writes storage
+// buffers lane by lane (a loop with a bounds check per lane), fetches vec4
+// texels with SIMD loads, and scalarizes integer division; so:
+//  - every invocation owns 4 consecutive elements of grad_input
+//    (contiguous, offset and size in whole vec4s) and stores them as one
+//    vec4: each element is grad_output of the one window covering it when
+//    that window's index names it, else 0 (the reference's 0 + g: -0
+//    becomes +0). No scatter, no atomics, no races, deterministic.
+//  - grad_output is read as R32 texels (texel binding 0), the i64 indices
+//    as R32G32B32A32 texels, two indices per texel (texel binding 1; bits
+//    taken as they are).
+//  - divisions by the shape are multiplications by magic numbers (the host
+//    guarantees dividend * divisor < 2^32, where they are exact).
+// Every covered element checks its window's index lies in that window (as
+// maxpool.comp does); others set the check word.
+// Words: [0] invocations, [1] H, [2] W, [3] C, [4] OH, [5] OW, [6..10]
+// magic numbers for / W, / H, / C, / sh, / sw (0: divisor 1), [11] sh,
+// [12] sw, [13] kh, [14] kw, [15] ph, [16] pw, [17..20] grad_output strides
+// (n, c, h, w), [21] its offset, [22..25] indices strides, [26] its offset,
+// [27] grad_input offset / 4, [31] check word.
+#define BP_PARAMS_CHECKED 1
+#include "common.glsl"
+#extension GL_EXT_spirv_intrinsics : require
+#extension GL_EXT_control_flow_attributes : require
+spirv_execution_mode(extensions = ["SPV_KHR_float_controls"], capabilities = [4466], 4461, 32);
+
+layout(set = 1, binding = 0) uniform samplerBuffer tg;
+layout(set = 1, binding = 1) uniform samplerBuffer ti;
+layout(std430, set = 0, binding = 1) buffer Out1 { vec4 o4[]; };
+layout(local_size_x = 8) in;
+
+uint qdiv(uint a, uint m) {
+  uint hi, lo;
+  umulExtended(a, m, hi, lo);
+  return m == 0u ? a : hi;
+}
+
+void main() {
+  uint inv = (gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * 8u + gl_LocalInvocationID.x;
+  if (inv >= P(0)) return;
+  uint H = P(1), W = P(2), C = P(3), OH = P(4), OW = P(5);
+  uint sh = P(11), sw = P(12), kh = P(13), kw = P(14), ph = P(15), pw = P(16);
+  uint HW = H * W;
+  bool bad = false;
+  vec4 res;
+  uint e = inv * 4u;
+  [[unroll]] for (int j = 0; j < 4; ++j, ++e) {
+    uint q = qdiv(e, P(6));
+    uint iw = e - q * W;
+    uint nc = qdiv(q, P(7));
+    uint ih = q - nc * H;
+    uint n = qdiv(nc, P(8));
+    uint c = nc - n * C;
+    uint ah = ih + ph, aw = iw + pw;
+    uint oh = qdiv(ah, P(9)), ow = qdiv(aw, P(10));
+    uint rh = ah - oh * sh, rw = aw - ow * sw;
+    bool covered = oh < OH && ow < OW && rh < kh && rw < kw;
+    uint go = P(21) + n * P(17) + c * P(18) + oh * P(19) + ow * P(20);
+    uint io = P(26) + n * P(22) + c * P(23) + oh * P(24) + ow * P(25);
+    float g = texelFetch(tg, int(covered ? go : 0u)).x;
+    vec4 t = texelFetch(ti, int(covered ? io >> 1 : 0u));
+    uint lo = floatBitsToUint((io & 1u) != 0u ? t.z : t.x);
+    uint hi = floatBitsToUint((io & 1u) != 0u ? t.w : t.y);
+    bool ok = hi == 0u && lo < HW;
+    uint jc = ok ? lo : 0u;
+    uint jh = qdiv(jc, P(6));
+    uint jw = jc - jh * W;
+    // window rows [oh*sh - ph, oh*sh - ph + kh): jh + ph - oh*sh in [0, kh)
+    int dy = int(jh + ph) - int(oh * sh), dx = int(jw + pw) - int(ow * sw);
+    ok = ok && dy >= 0 && dy < int(kh) && dx >= 0 && dx < int(kw);
+    bad = bad || (covered && !ok);
+    // 0 + g in bits (a float select-and-add may be folded to g, keeping -0)
+    uint gb = floatBitsToUint(g);
+    gb = gb == 0x80000000u ? 0u : gb;
+    res[j] = uintBitsToFloat(covered && ok && lo == ih * W + iw ? gb : 0u);
+  }
+  o4[P(27) + inv] = res;
+  if (bad) P_SET(31, 1u);
+}

@@ -1,0 +1,125 @@
+/* bp_vk_ops_pool.c - pooling on CPU devices (lavapipe): f32
+ * max_pool2d_backward with non-overlapping windows (stride >= kernel,
+ * dilation 1, any padding) by shaders/maxpool_cpu.comp: each invocation
+ * writes 4 consecutive grad_input elements as one vec4 (grad_output of the
+ * window covering each where the window's index names it, else 0), reading
+ * grad_output and the indices as texels. No scatter: bit-identical to the
+ * reference (one term per element) and deterministic. Other cases, and
+ * other devices, take shaders/maxpool.comp (bp_vk_ops_nn.c).
+ * BP_VULKAN_POOL_GPU_PATHS=1 (tests): CPU devices choose as GPUs do. */
+#include "bp_vk_ops_pool.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+  MPC_INVOCATIONS = 0, MPC_H = 1, MPC_W = 2, MPC_C = 3, MPC_OH = 4, MPC_OW = 5, MPC_MAGIC = 6, /* 5 words */
+  MPC_SH = 11, MPC_SW = 12, MPC_KH = 13, MPC_KW = 14, MPC_PH = 15, MPC_PW = 16, MPC_GS = 17, MPC_GOFF = 21,
+  MPC_IS = 22, MPC_IOFF = 26, MPC_OUT4 = 27, MPC_CHECK = 31, MPC_WORDS = 32
+};
+
+/* Value i of an int-or-tuple attribute over 2 dims; def when empty. */
+static int64_t pool_attr2(const bp_kernel_call_t *call, const char *name, int i, int64_t def) {
+  const bp_attr_t *a = bp_abi_find_attr(call, name);
+  if (!a || a->type != BP_ATTR_INTS || a->count == 0) return def;
+  return a->value.ints[a->count == 2 ? i : 0];
+}
+
+/* [N, C, H, W] of a 3-D or 4-D tensor: sizes and strides. */
+static void pool_nchw(const bp_tensor_desc_t *t, int64_t *e, int64_t *s) {
+  int off = t->ndim == 4 ? 0 : 1;
+  e[0] = 1, s[0] = 0;
+  for (int32_t i = 0; i < t->ndim; ++i) e[i + off] = t->shape[i], s[i + off] = t->strides[i];
+}
+
+/* The multiplier m with mulhi(a, m) == a / dv for a * dv < 2^32 (0 for dv
+ * 1: the shader takes a itself). */
+static uint32_t magic(uint64_t dv) { return dv <= 1 ? 0u : (uint32_t)((1ull << 32) / dv + 1); }
+
+/* The largest element index of t (offset plus the last element's). */
+static uint64_t last_index(const int64_t *e, const int64_t *s, uint64_t offset) {
+  uint64_t last = offset;
+  for (int i = 0; i < 4; ++i) last += (uint64_t)((e[i] - 1) * s[i]);
+  return last;
+}
+
+static bool cpu_paths(const bpvk_device_t *d) {
+  const char *gpu = getenv("BP_VULKAN_POOL_GPU_PATHS");
+  return d->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU && d->texel && !(gpu && gpu[0] == '1');
+}
+
+bp_status_t bpvk_maxpool_bw_cpu(bpvk_device_t *d, const bp_kernel_call_t *call, bool *done) {
+  *done = false;
+  const bp_tensor_desc_t *g = call->inputs[0], *ix = call->inputs[2], *gi = call->outputs[0];
+  if (!cpu_paths(d) || gi->dtype != BP_DTYPE_F32 || bpvk_numel(g) == 0) return BP_STATUS_OK;
+  int32_t variant = bpvk_variant_find("mpc_8_1");
+  if (variant < 0 || !bpvk_variant_usable(d, variant)) return BP_STATUS_OK;
+  int64_t ge[4], gs[4], ie[4], is[4], xe[4], xs[4];
+  pool_nchw(g, ge, gs);
+  pool_nchw(ix, ie, is);
+  pool_nchw(gi, xe, xs);
+  int64_t k[2], s[2], p[2];
+  for (int i = 0; i < 2; ++i) {
+    k[i] = pool_attr2(call, "kernel_size", i, 1);
+    s[i] = pool_attr2(call, "stride", i, k[i]);
+    p[i] = pool_attr2(call, "padding", i, 0);
+    if (pool_attr2(call, "dilation", i, 1) != 1 || k[i] < 1 || s[i] < k[i] || p[i] < 0 || p[i] >= k[i])
+      return BP_STATUS_OK; /* windows overlap (or odd attributes): the general shader */
+  }
+  /* grad_input contiguous, in whole vec4s */
+  uint64_t n = (uint64_t)bpvk_numel(gi);
+  int64_t want = 1;
+  for (int i = 3; i >= 0; --i) {
+    if (xe[i] != 1 && xs[i] != want) return BP_STATUS_OK;
+    want *= xe[i];
+  }
+  uint32_t goff = bpvk_vt(g).offset, ioff = bpvk_vt(ix).offset, xoff = bpvk_vt(gi).offset;
+  if (n % 4 != 0 || xoff % 4 != 0) return BP_STATUS_OK;
+  /* the magic divisions exact: every dividend * divisor < 2^32 */
+  uint64_t big = (uint64_t)xe[1];
+  for (int i = 2; i < 4; ++i)
+    if ((uint64_t)xe[i] + (uint64_t)p[i - 2] > big) big = (uint64_t)xe[i] + (uint64_t)p[i - 2];
+  for (int i = 0; i < 2; ++i)
+    if ((uint64_t)s[i] > big) big = (uint64_t)s[i];
+  if ((n + big) * big >= (1ull << 32)) return BP_STATUS_OK;
+  /* texel reach (R32 grad_output; indices two per R32G32B32A32 texel) */
+  uint64_t reach = d->props.limits.maxTexelBufferElements;
+  if (last_index(ge, gs, goff) >= reach || last_index(ie, is, ioff) / 2 >= reach) return BP_STATUS_OK;
+  for (int i = 0; i < 4; ++i)
+    if (gs[i] < 0 || is[i] < 0 || ge[i] != ie[i] || (i < 2 && ge[i] != xe[i])) return BP_STATUS_OK;
+  uint32_t w[MPC_WORDS];
+  memset(w, 0, sizeof w);
+  w[MPC_INVOCATIONS] = (uint32_t)(n / 4);
+  w[MPC_H] = (uint32_t)xe[2];
+  w[MPC_W] = (uint32_t)xe[3];
+  w[MPC_C] = (uint32_t)xe[1];
+  w[MPC_OH] = (uint32_t)ge[2];
+  w[MPC_OW] = (uint32_t)ge[3];
+  w[MPC_MAGIC + 0] = magic((uint64_t)xe[3]);
+  w[MPC_MAGIC + 1] = magic((uint64_t)xe[2]);
+  w[MPC_MAGIC + 2] = magic((uint64_t)xe[1]);
+  w[MPC_MAGIC + 3] = magic((uint64_t)s[0]);
+  w[MPC_MAGIC + 4] = magic((uint64_t)s[1]);
+  w[MPC_SH] = (uint32_t)s[0];
+  w[MPC_SW] = (uint32_t)s[1];
+  w[MPC_KH] = (uint32_t)k[0];
+  w[MPC_KW] = (uint32_t)k[1];
+  w[MPC_PH] = (uint32_t)p[0];
+  w[MPC_PW] = (uint32_t)p[1];
+  for (int i = 0; i < 4; ++i) {
+    w[MPC_GS + i] = (uint32_t)gs[i];
+    w[MPC_IS + i] = (uint32_t)is[i];
+  }
+  w[MPC_GOFF] = goff;
+  w[MPC_IOFF] = ioff;
+  w[MPC_OUT4] = xoff / 4;
+  VkBuffer out[3] = {bpvk_vt(gi).buffer, VK_NULL_HANDLE, VK_NULL_HANDLE};
+  VkBuffer tex[BPVK_MAX_TEXELS] = {bpvk_vt(g).buffer, bpvk_vt(ix).buffer, VK_NULL_HANDLE};
+  VkFormat fmt[BPVK_MAX_TEXELS] = {VK_FORMAT_R32_SFLOAT, VK_FORMAT_R32G32B32A32_SFLOAT, VK_FORMAT_R32_SFLOAT};
+  uint32_t gx, gy;
+  bpvk_grid_1d(n / 4, 8, &gx, &gy);
+  *done = true;
+  return bpvk_dispatch_texel_checked(d, variant, 0, out, tex, fmt, w, MPC_WORDS, gx, gy, 1,
+                                     "max_pool2d_backward: an index is not in its pooling window "
+                                     "(out of range for the input plane, or not from max_pool2d)");
+}

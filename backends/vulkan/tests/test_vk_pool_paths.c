@@ -1,0 +1,195 @@
+/* test_vk_pool_paths.c - max_pool2d and max_pool2d_backward (f32) on
+ * vulkan:0 bit-identical to ref:0 on shapes reaching each path of the
+ * plugin: on CPU devices the non-overlapping windows (stride >= kernel,
+ * dilation 1) take shaders/maxpool_cpu.comp where grad_input is in whole
+ * vec4s, the rest shaders/maxpool.comp. The backward gets ref:0's indices;
+ * grad_output holds -0 (the reference's 0 + g is +0). An index outside its
+ * window is an error. Run with BP_FALLBACK=error and, as a second ctest,
+ * with BP_VULKAN_POOL_GPU_PATHS=1 (the GPU choices on lavapipe). */
+#include <criterion/criterion.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backplane/backplane.h"
+#include "backplane/bp_ops_shape.h"
+
+typedef struct pool_case {
+  int64_t n, c, h, w, kh, kw, sh, sw, ph, pw, dil;
+  bool ceil, unbatched, transposed_go;
+} pool_case_t;
+
+static bp_device_t *dev(const char *name) {
+  bp_device_t *d = NULL;
+  cr_assert_eq(bp_device_get(name, &d), BP_STATUS_OK, "%s", bp_last_error());
+  return d;
+}
+
+/* Values in [-0.5, 0.5) from a fixed linear congruential sequence, every
+ * 7th a -0 and every 11th repeating its predecessor (ties). */
+static float *values(int64_t count, uint32_t seed) {
+  float *v = malloc(sizeof(float) * (size_t)(count ? count : 1));
+  cr_assert(v != NULL);
+  for (int64_t i = 0; i < count; ++i) {
+    seed = seed * 1664525u + 1013904223u;
+    v[i] = (float)(seed >> 8) / 16777216.0f - 0.5f;
+    if (i % 7 == 3) v[i] = -0.0f;
+    if (i % 11 == 5 && i > 0) v[i] = v[i - 1];
+  }
+  return v;
+}
+
+static int64_t numel(bp_tensor_t *t) {
+  int64_t n = 1;
+  for (int32_t i = 0; i < bp_tensor_ndim(t); ++i) n *= bp_tensor_shape(t)[i];
+  return n;
+}
+
+static void *host(bp_tensor_t *t, size_t es) {
+  size_t bytes = es * (size_t)numel(t);
+  void *p = malloc(bytes ? bytes : 1);
+  cr_assert(p != NULL);
+  cr_assert_eq(bp_tensor_copy_to_host(t, p, bytes), BP_STATUS_OK, "%s", bp_last_error());
+  return p;
+}
+
+static void expect_same(bp_tensor_t *a, bp_tensor_t *b, size_t es, const char *what) {
+  cr_assert_eq(numel(a), numel(b), "%s: sizes differ", what);
+  void *x = host(a, es), *y = host(b, es);
+  for (int64_t i = 0; i < numel(a); ++i)
+    if (memcmp((char *)x + es * (size_t)i, (char *)y + es * (size_t)i, es) != 0) {
+      if (es == sizeof(float))
+        cr_assert_fail("%s: element %lld is %a on vulkan:0, %a on ref:0", what, (long long)i,
+                       (double)((float *)x)[i], (double)((float *)y)[i]);
+      cr_assert_fail("%s: element %lld is %lld on vulkan:0, %lld on ref:0", what, (long long)i,
+                     (long long)((int64_t *)x)[i], (long long)((int64_t *)y)[i]);
+    }
+  free(x);
+  free(y);
+}
+
+static void check(const pool_case_t *pc) {
+  int64_t kk[2] = {pc->kh, pc->kw}, ss[2] = {pc->sh, pc->sw}, pp[2] = {pc->ph, pc->pw}, dd[2] = {pc->dil, pc->dil};
+  bp_attr_t attrs[5] = {{0, BP_ATTR_INTS, "kernel_size", 2, {.ints = kk}},
+                        {0, BP_ATTR_INTS, "stride", 2, {.ints = ss}},
+                        {0, BP_ATTR_INTS, "padding", 2, {.ints = pp}},
+                        {0, BP_ATTR_INTS, "dilation", 2, {.ints = dd}},
+                        {0, BP_ATTR_BOOL, "ceil_mode", 1, {.b = pc->ceil}}};
+  uint32_t fwd, bwd;
+  cr_assert_eq(bp_op_find("max_pool2d", &fwd), BP_STATUS_OK);
+  cr_assert_eq(bp_op_find("max_pool2d_backward", &bwd), BP_STATUS_OK);
+  int64_t xs[4] = {pc->n, pc->c, pc->h, pc->w};
+  int nd = pc->unbatched ? 3 : 4, skip = pc->unbatched ? 1 : 0;
+  int64_t count = pc->n * pc->c * pc->h * pc->w;
+  float *xd = values(count, 5u);
+  const char *names[2] = {"vulkan:0", "ref:0"};
+  bp_tensor_t *x[2], *fo[2][2] = {{NULL}}, *gi[2] = {NULL};
+  for (int d = 0; d < 2; ++d) {
+    cr_assert_eq(bp_tensor_create_from_host(dev(names[d]), BP_DTYPE_F32, nd, xs + skip, xd,
+                                            sizeof(float) * (size_t)count, &x[d]),
+                 BP_STATUS_OK, "%s", bp_last_error());
+    cr_assert_eq(bp_op_run(fwd, 1, &x[d], 5, attrs, 2, fo[d]), BP_STATUS_OK, "%s: %s", names[d], bp_last_error());
+  }
+  expect_same(fo[0][0], fo[1][0], sizeof(float), "max_pool2d values");
+  expect_same(fo[0][1], fo[1][1], sizeof(int64_t), "max_pool2d indices");
+  /* grad_output of the values' shape; indices: ref:0's, on each device */
+  int32_t ond = bp_tensor_ndim(fo[1][0]);
+  int64_t os[4], gcount = numel(fo[1][0]);
+  memcpy(os, bp_tensor_shape(fo[1][0]), sizeof(int64_t) * (size_t)ond);
+  float *gd = values(gcount, 9u);
+  int64_t *id = host(fo[1][1], sizeof(int64_t));
+  for (int d = 0; d < 2; ++d) {
+    bp_tensor_t *g, *ix;
+    cr_assert_eq(bp_tensor_create_from_host(dev(names[d]), BP_DTYPE_F32, ond, os, gd,
+                                            sizeof(float) * (size_t)gcount, &g),
+                 BP_STATUS_OK, "%s", bp_last_error());
+    cr_assert_eq(bp_tensor_create_from_host(dev(names[d]), BP_DTYPE_I64, ond, os, id,
+                                            sizeof(int64_t) * (size_t)gcount, &ix),
+                 BP_STATUS_OK, "%s", bp_last_error());
+    if (pc->transposed_go) { /* grad_output and indices with the last two dims' strides swapped */
+      int32_t perm[4] = {0, 1, 2, 3};
+      perm[ond - 1] = ond - 2;
+      perm[ond - 2] = ond - 1;
+      bp_tensor_t *gt = NULL, *it = NULL, *gc = NULL, *ic = NULL;
+      cr_assert_eq(bp_tensor_permute(g, perm, &gt), BP_STATUS_OK, "%s", bp_last_error());
+      cr_assert_eq(bp_tensor_permute(ix, perm, &it), BP_STATUS_OK, "%s", bp_last_error());
+      cr_assert_eq(bp_tensor_contiguous(gt, &gc), BP_STATUS_OK, "%s", bp_last_error());
+      cr_assert_eq(bp_tensor_contiguous(it, &ic), BP_STATUS_OK, "%s", bp_last_error());
+      bp_tensor_release(g);
+      bp_tensor_release(ix);
+      bp_tensor_release(gt);
+      bp_tensor_release(it);
+      cr_assert_eq(bp_tensor_permute(gc, perm, &g), BP_STATUS_OK, "%s", bp_last_error());
+      cr_assert_eq(bp_tensor_permute(ic, perm, &ix), BP_STATUS_OK, "%s", bp_last_error());
+      bp_tensor_release(gc);
+      bp_tensor_release(ic);
+    }
+    bp_tensor_t *bin[3] = {g, x[d], ix};
+    cr_assert_eq(bp_op_run(bwd, 3, bin, 5, attrs, 1, &gi[d]), BP_STATUS_OK, "%s: %s", names[d], bp_last_error());
+    cr_assert_eq(bp_device_synchronize(dev(names[d])), BP_STATUS_OK, "%s: %s", names[d], bp_last_error());
+    bp_tensor_release(g);
+    bp_tensor_release(ix);
+  }
+  expect_same(gi[0], gi[1], sizeof(float), "max_pool2d_backward");
+  for (int d = 0; d < 2; ++d) {
+    bp_tensor_release(x[d]);
+    bp_tensor_release(fo[d][0]);
+    bp_tensor_release(fo[d][1]);
+    bp_tensor_release(gi[d]);
+  }
+  free(xd);
+  free(gd);
+  free(id);
+}
+
+#define PC(...) check(&(pool_case_t){__VA_ARGS__})
+
+/* bp train's CNN: 2x2 windows on 26x26 and (odd) 11x11 planes */
+Test(vulkan_pool_paths, cnn) {
+  PC(8, 8, 26, 26, 2, 2, 2, 2, 0, 0, 1, false, false, false);
+  PC(8, 16, 11, 11, 2, 2, 2, 2, 0, 0, 1, false, false, false);
+}
+
+/* non-overlapping windows: padding, gaps (stride > kernel), rectangles,
+ * ceil_mode, unbatched, grad_output with swapped strides */
+Test(vulkan_pool_paths, disjoint) {
+  PC(2, 3, 10, 13, 3, 3, 3, 3, 1, 1, 1, false, false, false);
+  PC(2, 4, 9, 10, 2, 2, 3, 3, 0, 0, 1, false, false, false);
+  PC(2, 3, 8, 9, 2, 3, 2, 3, 1, 0, 1, false, false, false);
+  PC(2, 2, 5, 7, 2, 2, 2, 2, 0, 0, 1, true, false, false);
+  PC(1, 3, 10, 12, 2, 2, 2, 2, 0, 0, 1, false, true, false);
+  PC(2, 4, 12, 10, 2, 2, 2, 2, 0, 0, 1, false, false, true);
+}
+
+/* the general shader: overlapping windows, dilation, grad_input not in
+ * whole vec4s */
+Test(vulkan_pool_paths, general) {
+  PC(2, 3, 9, 10, 3, 3, 1, 1, 1, 1, 1, false, false, false);
+  PC(2, 3, 9, 10, 2, 2, 2, 2, 0, 0, 2, false, false, false);
+  PC(1, 3, 5, 5, 2, 2, 2, 2, 0, 0, 1, false, false, false);
+}
+
+/* an index from another window: INVALID_ARGUMENT, never a stray write */
+Test(vulkan_pool_paths, index_outside_window) {
+  int64_t xs[4] = {1, 1, 4, 4}, gs[4] = {1, 1, 2, 2}, kk[2] = {2, 2};
+  float xd[16] = {0}, gd[4] = {1, 2, 3, 4};
+  int64_t bad[4] = {0, 2, 8, 0}; /* the last window's index names (0, 0) */
+  bp_attr_t attrs[1] = {{0, BP_ATTR_INTS, "kernel_size", 2, {.ints = kk}}};
+  uint32_t bwd;
+  cr_assert_eq(bp_op_find("max_pool2d_backward", &bwd), BP_STATUS_OK);
+  bp_device_t *d = dev("vulkan:0");
+  bp_tensor_t *x, *g, *ix, *gi = NULL;
+  cr_assert_eq(bp_tensor_create_from_host(d, BP_DTYPE_F32, 4, xs, xd, sizeof xd, &x), BP_STATUS_OK);
+  cr_assert_eq(bp_tensor_create_from_host(d, BP_DTYPE_F32, 4, gs, gd, sizeof gd, &g), BP_STATUS_OK);
+  cr_assert_eq(bp_tensor_create_from_host(d, BP_DTYPE_I64, 4, gs, bad, sizeof bad, &ix), BP_STATUS_OK);
+  bp_tensor_t *bin[3] = {g, x, ix};
+  bp_status_t s = bp_op_run(bwd, 3, bin, 1, attrs, 1, &gi);
+  if (s == BP_STATUS_OK) s = bp_device_synchronize(d);
+  cr_assert_eq(s, BP_STATUS_INVALID_ARGUMENT, "got %s (%s)", bp_status_name(s), bp_last_error());
+  cr_assert(strstr(bp_last_error(), "max_pool2d_backward") != NULL, "message '%s'", bp_last_error());
+  cr_assert_eq(bp_device_synchronize(d), BP_STATUS_OK, "%s", bp_last_error());
+  bp_tensor_release(gi);
+  bp_tensor_release(x);
+  bp_tensor_release(g);
+  bp_tensor_release(ix);
+}
