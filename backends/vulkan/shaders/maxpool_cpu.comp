@@ -4,9 +4,9 @@
 // any padding): src/bp_vk_ops_pool.c. lavapipe reads and writes storage
 // buffers lane by lane (a loop with a bounds check per lane), fetches vec4
 // texels with SIMD loads, and scalarizes integer division; so:
-//  - every invocation owns 4 consecutive elements of grad_input
-//    (contiguous, offset and size in whole vec4s) and stores them as one
-//    vec4: each element is grad_output of the one window covering it when
+//  - every invocation owns MPC_VECS x 4 consecutive elements of grad_input
+//    (contiguous, offset and size in whole vec4s) and stores them as
+//    vec4s: each element is grad_output of the one window covering it when
 //    that window's index names it, else 0 (the reference's 0 + g: -0
 //    becomes +0). No scatter, no atomics, no races, deterministic.
 //  - grad_output is read as R32 texels (texel binding 0), the i64 indices
@@ -20,7 +20,10 @@
 // magic numbers for / W, / H, / C, / sh, / sw (0: divisor 1), [11] sh,
 // [12] sw, [13] kh, [14] kw, [15] ph, [16] pw, [17..20] grad_output strides
 // (n, c, h, w), [21] its offset, [22..25] indices strides, [26] its offset,
-// [27] grad_input offset / 4, [31] check word.
+// [27] grad_input offset / 4, [28] vec4s of grad_input, [29..30] pw / sw
+// and pw % sw, [31..32] ph / sh and ph % sh, [35] check word. Each
+// invocation owns MPC_VECS consecutive vec4s: the position of its first
+// element by division, then stepping one element at a time.
 #define BP_PARAMS_CHECKED 1
 #include "common.glsl"
 #extension GL_EXT_spirv_intrinsics : require
@@ -31,6 +34,9 @@ layout(set = 1, binding = 0) uniform samplerBuffer tg;
 layout(set = 1, binding = 1) uniform samplerBuffer ti;
 layout(std430, set = 0, binding = 1) buffer Out1 { vec4 o4[]; };
 layout(local_size_x = 8) in;
+#ifndef MPC_VECS
+#define MPC_VECS 8u
+#endif
 
 uint qdiv(uint a, uint m) {
   uint hi, lo;
@@ -45,38 +51,58 @@ void main() {
   uint sh = P(11), sw = P(12), kh = P(13), kw = P(14), ph = P(15), pw = P(16);
   uint HW = H * W;
   bool bad = false;
-  vec4 res;
-  uint e = inv * 4u;
-  [[unroll]] for (int j = 0; j < 4; ++j, ++e) {
-    uint q = qdiv(e, P(6));
-    uint iw = e - q * W;
-    uint nc = qdiv(q, P(7));
-    uint ih = q - nc * H;
-    uint n = qdiv(nc, P(8));
-    uint c = nc - n * C;
-    uint ah = ih + ph, aw = iw + pw;
-    uint oh = qdiv(ah, P(9)), ow = qdiv(aw, P(10));
-    uint rh = ah - oh * sh, rw = aw - ow * sw;
-    bool covered = oh < OH && ow < OW && rh < kh && rw < kw;
-    uint go = P(21) + n * P(17) + c * P(18) + oh * P(19) + ow * P(20);
-    uint io = P(26) + n * P(22) + c * P(23) + oh * P(24) + ow * P(25);
-    float g = texelFetch(tg, int(covered ? go : 0u)).x;
-    vec4 t = texelFetch(ti, int(covered ? io >> 1 : 0u));
-    uint lo = floatBitsToUint((io & 1u) != 0u ? t.z : t.x);
-    uint hi = floatBitsToUint((io & 1u) != 0u ? t.w : t.y);
-    bool ok = hi == 0u && lo < HW;
-    uint jc = ok ? lo : 0u;
-    uint jh = qdiv(jc, P(6));
-    uint jw = jc - jh * W;
-    // window rows [oh*sh - ph, oh*sh - ph + kh): jh + ph - oh*sh in [0, kh)
-    int dy = int(jh + ph) - int(oh * sh), dx = int(jw + pw) - int(ow * sw);
-    ok = ok && dy >= 0 && dy < int(kh) && dx >= 0 && dx < int(kw);
-    bad = bad || (covered && !ok);
-    // 0 + g in bits (a float select-and-add may be folded to g, keeping -0)
-    uint gb = floatBitsToUint(g);
-    gb = gb == 0x80000000u ? 0u : gb;
-    res[j] = uintBitsToFloat(covered && ok && lo == ih * W + iw ? gb : 0u);
+  // the first element's position; then one element at a time
+  uint e = inv * (4u * MPC_VECS);
+  uint q = qdiv(e, P(6));
+  uint iw = e - q * W;
+  uint nc = qdiv(q, P(7));
+  uint ih = q - nc * H;
+  uint n = qdiv(nc, P(8));
+  uint c = nc - n * C;
+  uint oh = qdiv(ih + ph, P(9)), ow = qdiv(iw + pw, P(10));
+  uint rh = ih + ph - oh * sh, rw = iw + pw - ow * sw;
+  uint ow0 = P(29), rw0 = P(30); // pw / sw, pw % sw: the first column's
+  [[unroll]] for (uint v = 0u; v < MPC_VECS; ++v) {
+    uint vi = inv * MPC_VECS + v;
+    if (vi >= P(28)) break;
+    vec4 res;
+    [[unroll]] for (int j = 0; j < 4; ++j) {
+      bool covered = oh < OH && ow < OW && rh < kh && rw < kw;
+      uint go = P(21) + n * P(17) + c * P(18) + oh * P(19) + ow * P(20);
+      uint io = P(26) + n * P(22) + c * P(23) + oh * P(24) + ow * P(25);
+      float g = texelFetch(tg, int(covered ? go : 0u)).x;
+      vec4 t = texelFetch(ti, int(covered ? io >> 1 : 0u));
+      uint lo = floatBitsToUint((io & 1u) != 0u ? t.z : t.x);
+      uint hi = floatBitsToUint((io & 1u) != 0u ? t.w : t.y);
+      bool ok = hi == 0u && lo < HW;
+      uint jc = ok ? lo : 0u;
+      uint jh = qdiv(jc, P(6));
+      uint jw = jc - jh * W;
+      // window rows [oh*sh - ph, oh*sh - ph + kh): jh + ph - oh*sh in [0, kh)
+      int dy = int(jh + ph) - int(oh * sh), dx = int(jw + pw) - int(ow * sw);
+      ok = ok && dy >= 0 && dy < int(kh) && dx >= 0 && dx < int(kw);
+      bad = bad || (covered && !ok);
+      // 0 + g in bits (a float select-and-add may be folded to g, keeping -0)
+      uint gb = floatBitsToUint(g);
+      gb = gb == 0x80000000u ? 0u : gb;
+      res[j] = uintBitsToFloat(covered && ok && lo == ih * W + iw ? gb : 0u);
+      // next element: column, then row, then plane
+      ++iw;
+      ++rw;
+      if (rw == sw) { rw = 0u; ++ow; }
+      if (iw == W) {
+        iw = 0u; ow = ow0; rw = rw0;
+        ++ih;
+        ++rh;
+        if (rh == sh) { rh = 0u; ++oh; }
+        if (ih == H) {
+          ih = 0u; oh = P(31); rh = P(32);
+          ++c;
+          if (c == C) { c = 0u; ++n; }
+        }
+      }
+    }
+    o4[P(27) + vi] = res;
   }
-  o4[P(27) + inv] = res;
-  if (bad) P_SET(31, 1u);
+  if (bad) P_SET(35, 1u);
 }

@@ -15,7 +15,7 @@
 enum {
   MPC_INVOCATIONS = 0, MPC_H = 1, MPC_W = 2, MPC_C = 3, MPC_OH = 4, MPC_OW = 5, MPC_MAGIC = 6, /* 5 words */
   MPC_SH = 11, MPC_SW = 12, MPC_KH = 13, MPC_KW = 14, MPC_PH = 15, MPC_PW = 16, MPC_GS = 17, MPC_GOFF = 21,
-  MPC_IS = 22, MPC_IOFF = 26, MPC_OUT4 = 27, MPC_CHECK = 31, MPC_WORDS = 32
+  MPC_IS = 22, MPC_IOFF = 26, MPC_OUT4 = 27, MPC_NVEC = 28, MPC_COL0 = 29, MPC_ROW0 = 31, MPC_CHECK = 35, MPC_WORDS = 36
 };
 
 /* Value i of an int-or-tuple attribute over 2 dims; def when empty. */
@@ -42,6 +42,10 @@ static uint64_t last_index(const int64_t *e, const int64_t *s, uint64_t offset) 
   for (int i = 0; i < 4; ++i) last += (uint64_t)((e[i] - 1) * s[i]);
   return last;
 }
+
+/* vec4s of grad_input per invocation (-DMPC_VECS of the variant; a work
+ * group costs about 0.15 us on lavapipe, so several per invocation) */
+#define MPC_VECS 8u
 
 static bool cpu_paths(const bpvk_device_t *d) {
   const char *gpu = getenv("BP_VULKAN_POOL_GPU_PATHS");
@@ -89,7 +93,8 @@ bp_status_t bpvk_maxpool_bw_cpu(bpvk_device_t *d, const bp_kernel_call_t *call, 
     if (gs[i] < 0 || is[i] < 0 || ge[i] != ie[i] || (i < 2 && ge[i] != xe[i])) return BP_STATUS_OK;
   uint32_t w[MPC_WORDS];
   memset(w, 0, sizeof w);
-  w[MPC_INVOCATIONS] = (uint32_t)(n / 4);
+  w[MPC_NVEC] = (uint32_t)(n / 4);
+  w[MPC_INVOCATIONS] = (uint32_t)((n / 4 + MPC_VECS - 1) / MPC_VECS);
   w[MPC_H] = (uint32_t)xe[2];
   w[MPC_W] = (uint32_t)xe[3];
   w[MPC_C] = (uint32_t)xe[1];
@@ -106,6 +111,10 @@ bp_status_t bpvk_maxpool_bw_cpu(bpvk_device_t *d, const bp_kernel_call_t *call, 
   w[MPC_KW] = (uint32_t)k[1];
   w[MPC_PH] = (uint32_t)p[0];
   w[MPC_PW] = (uint32_t)p[1];
+  w[MPC_COL0] = (uint32_t)(p[1] / s[1]);
+  w[MPC_COL0 + 1] = (uint32_t)(p[1] % s[1]);
+  w[MPC_ROW0] = (uint32_t)(p[0] / s[0]);
+  w[MPC_ROW0 + 1] = (uint32_t)(p[0] % s[0]);
   for (int i = 0; i < 4; ++i) {
     w[MPC_GS + i] = (uint32_t)gs[i];
     w[MPC_IS + i] = (uint32_t)is[i];
@@ -117,7 +126,7 @@ bp_status_t bpvk_maxpool_bw_cpu(bpvk_device_t *d, const bp_kernel_call_t *call, 
   VkBuffer tex[BPVK_MAX_TEXELS] = {bpvk_vt(g).buffer, bpvk_vt(ix).buffer, VK_NULL_HANDLE};
   VkFormat fmt[BPVK_MAX_TEXELS] = {VK_FORMAT_R32_SFLOAT, VK_FORMAT_R32G32B32A32_SFLOAT, VK_FORMAT_R32_SFLOAT};
   uint32_t gx, gy;
-  bpvk_grid_1d(n / 4, 8, &gx, &gy);
+  bpvk_grid_1d(w[MPC_INVOCATIONS], 8, &gx, &gy);
   *done = true;
   return bpvk_dispatch_texel_checked(d, variant, 0, out, tex, fmt, w, MPC_WORDS, gx, gy, 1,
                                      "max_pool2d_backward: an index is not in its pooling window "
