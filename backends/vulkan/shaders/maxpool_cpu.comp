@@ -1,6 +1,20 @@
 #version 450
-// maxpool_cpu.comp - f32 max_pool2d_backward for CPU devices (lavapipe),
-// where the pooling windows do not overlap (stride >= kernel, dilation 1,
+// maxpool_cpu.comp - f32 max_pool2d (OPD 0) and max_pool2d_backward
+// (OPD 1) for CPU devices (lavapipe); src/bp_vk_ops_pool.c.
+//
+// OPD 0, any window: every invocation owns MPC_VECS x 4 consecutive outputs
+// (values and indices contiguous, values in whole vec4s, indices in whole
+// pairs), reads x as R32 texels (texel binding 0, any strides) and stores
+// the values as vec4s (binding 1) and the indices as uvec4s, two i64 each
+// (binding 2). The window loop is the reference's (first in-bounds element
+// the default, a larger value or a NaN replaces the running max), over
+// kh x kw taps that are specialization constants (bits 0..15, 16..31).
+// Words: [0] invocations, [1] H, [2] W, [3] C, [4] OH, [5] OW, [6..8]
+// magic numbers for / OW, / OH, / C, [11] sh, [12] sw, [15] ph, [16] pw,
+// [17] dh, [18] dw, [19..22] x strides, [23] x offset, [24] values offset
+// / 4, [25] indices offset / 2, [28] vec4s of values.
+//
+// OPD 1: max_pool2d_backward where the pooling windows do not overlap (stride >= kernel, dilation 1,
 // any padding): src/bp_vk_ops_pool.c. lavapipe reads and writes storage
 // buffers lane by lane (a loop with a bounds check per lane), fetches vec4
 // texels with SIMD loads, and scalarizes integer division; so:
@@ -24,15 +38,25 @@
 // and pw % sw, [31..32] ph / sh and ph % sh, [35] check word. Each
 // invocation owns MPC_VECS consecutive vec4s: the position of its first
 // element by division, then stepping one element at a time.
+#if OPD == 1
 #define BP_PARAMS_CHECKED 1
+#endif
 #include "common.glsl"
 #extension GL_EXT_spirv_intrinsics : require
 #extension GL_EXT_control_flow_attributes : require
 spirv_execution_mode(extensions = ["SPV_KHR_float_controls"], capabilities = [4466], 4461, 32);
 
+#if OPD == 0
+layout(set = 1, binding = 0) uniform samplerBuffer tx;
+layout(std430, set = 0, binding = 1) buffer Out1 { vec4 ov[]; };
+layout(std430, set = 0, binding = 2) buffer Out2 { uvec4 oi[]; };
+layout(constant_id = 0) const uint SPEC = 0x00010001u;
+const uint KH = SPEC & 0xffffu, KW = SPEC >> 16;
+#else
 layout(set = 1, binding = 0) uniform samplerBuffer tg;
 layout(set = 1, binding = 1) uniform samplerBuffer ti;
 layout(std430, set = 0, binding = 1) buffer Out1 { vec4 o4[]; };
+#endif
 layout(local_size_x = 8) in;
 #ifndef MPC_VECS
 #define MPC_VECS 8u
@@ -44,6 +68,66 @@ uint qdiv(uint a, uint m) {
   return m == 0u ? a : hi;
 }
 
+#if OPD == 0
+void main() {
+  uint inv = (gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * 8u + gl_LocalInvocationID.x;
+  if (inv >= P(0)) return;
+  int H = int(P(1)), W = int(P(2));
+  uint C = P(3), OH = P(4), OW = P(5);
+  int sh = int(P(11)), sw = int(P(12)), ph = int(P(15)), pw = int(P(16)), dh = int(P(17)), dw = int(P(18));
+  uint e = inv * (4u * MPC_VECS);
+  uint q = qdiv(e, P(6));
+  uint ow = e - q * OW;
+  uint nc = qdiv(q, P(7));
+  uint oh = q - nc * OH;
+  uint n = qdiv(nc, P(8));
+  uint c = nc - n * C;
+  [[unroll]] for (uint v = 0u; v < MPC_VECS; ++v) {
+    uint vi = inv * MPC_VECS + v;
+    if (vi >= P(28)) break;
+    vec4 val;
+    uvec4 arg2[2];
+    [[unroll]] for (int j = 0; j < 4; ++j) {
+      uint plane = P(23) + n * P(19) + c * P(20);
+      int h0 = int(oh) * sh - ph, w0 = int(ow) * sw - pw;
+      int h1 = min(h0 + (int(KH) - 1) * dh + 1, H), w1 = min(w0 + (int(KW) - 1) * dw + 1, W);
+      while (h0 < 0) h0 += dh;
+      while (w0 < 0) w0 += dw;
+      float best = uintBitsToFloat(0xff800000u);
+      int arg = h0 * W + w0;
+      [[unroll]] for (uint a = 0u; a < KH; ++a) {
+        int ih = h0 + int(a) * dh;
+        [[unroll]] for (uint b = 0u; b < KW; ++b) {
+          int iw = w0 + int(b) * dw;
+          bool in_ = ih < h1 && iw < w1;
+          float x = texelFetch(tx, int(in_ ? plane + uint(ih) * P(21) + uint(iw) * P(22) : 0u)).x;
+          if (in_ && (x > best || isnan(x))) {
+            best = x;
+            arg = ih * W + iw;
+          }
+        }
+      }
+      val[j] = best;
+      arg2[j >> 1][(j & 1) * 2] = uint(arg);
+      arg2[j >> 1][(j & 1) * 2 + 1] = 0u;
+      // next output: column, then row, then plane
+      ++ow;
+      if (ow == OW) {
+        ow = 0u;
+        ++oh;
+        if (oh == OH) {
+          oh = 0u;
+          ++c;
+          if (c == C) { c = 0u; ++n; }
+        }
+      }
+    }
+    ov[P(24) + vi] = val;
+    oi[P(25) + 2u * vi] = arg2[0];
+    oi[P(25) + 2u * vi + 1u] = arg2[1];
+  }
+}
+#else
 void main() {
   uint inv = (gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * 8u + gl_LocalInvocationID.x;
   if (inv >= P(0)) return;
@@ -106,3 +190,4 @@ void main() {
   }
   if (bad) P_SET(35, 1u);
 }
+#endif

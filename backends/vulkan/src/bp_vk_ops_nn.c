@@ -241,9 +241,9 @@ static void nchw(const bp_tensor_desc_t *t, int64_t *e, int64_t *s) {
 static bp_status_t rec_maxpool(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
   const bpvk_kernel_t *k = call->kernel_data;
   bool bw = k->op == NN_MAXPOOL_BW;
-  if (bw) { /* CPU devices, non-overlapping windows: bp_vk_ops_pool.c */
+  { /* CPU devices (the backward: non-overlapping windows): bp_vk_ops_pool.c */
     bool done;
-    bp_status_t st = bpvk_maxpool_bw_cpu(d, call, &done);
+    bp_status_t st = bw ? bpvk_maxpool_bw_cpu(d, call, &done) : bpvk_maxpool_cpu(d, call, &done);
     if (done) return st;
   }
   const bp_tensor_desc_t *x = bw ? call->inputs[1] : call->inputs[0];

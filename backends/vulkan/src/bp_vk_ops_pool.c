@@ -47,6 +47,16 @@ static uint64_t last_index(const int64_t *e, const int64_t *s, uint64_t offset) 
  * group costs about 0.15 us on lavapipe, so several per invocation) */
 #define MPC_VECS 8u
 
+/* True when t is contiguous (sizes e, strides s of its [N, C, H, W] view). */
+static bool pool_contiguous(const int64_t *e, const int64_t *s) {
+  int64_t want = 1;
+  for (int i = 3; i >= 0; --i) {
+    if (e[i] != 1 && s[i] != want) return false;
+    want *= e[i];
+  }
+  return true;
+}
+
 static bool cpu_paths(const bpvk_device_t *d) {
   const char *gpu = getenv("BP_VULKAN_POOL_GPU_PATHS");
   return d->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU && d->texel && !(gpu && gpu[0] == '1');
@@ -72,11 +82,7 @@ bp_status_t bpvk_maxpool_bw_cpu(bpvk_device_t *d, const bp_kernel_call_t *call, 
   }
   /* grad_input contiguous, in whole vec4s */
   uint64_t n = (uint64_t)bpvk_numel(gi);
-  int64_t want = 1;
-  for (int i = 3; i >= 0; --i) {
-    if (xe[i] != 1 && xs[i] != want) return BP_STATUS_OK;
-    want *= xe[i];
-  }
+  if (!pool_contiguous(xe, xs)) return BP_STATUS_OK;
   uint32_t goff = bpvk_vt(g).offset, ioff = bpvk_vt(ix).offset, xoff = bpvk_vt(gi).offset;
   if (n % 4 != 0 || xoff % 4 != 0) return BP_STATUS_OK;
   /* the magic divisions exact: every dividend * divisor < 2^32 */
@@ -131,4 +137,71 @@ bp_status_t bpvk_maxpool_bw_cpu(bpvk_device_t *d, const bp_kernel_call_t *call, 
   return bpvk_dispatch_texel_checked(d, variant, 0, out, tex, fmt, w, MPC_WORDS, gx, gy, 1,
                                      "max_pool2d_backward: an index is not in its pooling window "
                                      "(out of range for the input plane, or not from max_pool2d)");
+}
+
+enum {
+  MPF_INVOCATIONS = 0, MPF_H = 1, MPF_W = 2, MPF_C = 3, MPF_OH = 4, MPF_OW = 5, MPF_MAGIC = 6, /* 3 words */
+  MPF_SH = 11, MPF_SW = 12, MPF_PH = 15, MPF_PW = 16, MPF_DH = 17, MPF_DW = 18, MPF_XS = 19, MPF_XOFF = 23,
+  MPF_VOFF4 = 24, MPF_IOFF2 = 25, MPF_NVEC = 28, MPF_WORDS = 32
+};
+
+bp_status_t bpvk_maxpool_cpu(bpvk_device_t *d, const bp_kernel_call_t *call, bool *done) {
+  *done = false;
+  const bp_tensor_desc_t *x = call->inputs[0], *vo = call->outputs[0], *io = call->outputs[1];
+  if (!cpu_paths(d) || x->dtype != BP_DTYPE_F32 || bpvk_numel(vo) == 0) return BP_STATUS_OK;
+  int32_t variant = bpvk_variant_find("mpc_8_0");
+  if (variant < 0 || !bpvk_variant_usable(d, variant)) return BP_STATUS_OK;
+  int64_t xe[4], xs[4], ve[4], vs[4], ie[4], is[4];
+  pool_nchw(x, xe, xs);
+  pool_nchw(vo, ve, vs);
+  pool_nchw(io, ie, is);
+  int64_t k[2], s[2], p[2], dl[2];
+  for (int i = 0; i < 2; ++i) {
+    k[i] = pool_attr2(call, "kernel_size", i, 1);
+    s[i] = pool_attr2(call, "stride", i, k[i]);
+    p[i] = pool_attr2(call, "padding", i, 0);
+    dl[i] = pool_attr2(call, "dilation", i, 1);
+    if (k[i] < 1 || k[i] > 8 || s[i] < 1 || p[i] < 0 || dl[i] < 1 || p[i] > 65535 || s[i] > 65535 || dl[i] > 65535)
+      return BP_STATUS_OK; /* the taps are unrolled: small windows only */
+  }
+  uint64_t n = (uint64_t)bpvk_numel(vo);
+  uint32_t xoff = bpvk_vt(x).offset, voff = bpvk_vt(vo).offset, ioff = bpvk_vt(io).offset;
+  if (!pool_contiguous(ve, vs) || !pool_contiguous(ie, is) || n % 4 != 0 || voff % 4 != 0 || ioff % 2 != 0)
+    return BP_STATUS_OK;
+  for (int i = 0; i < 4; ++i)
+    if (xs[i] < 0) return BP_STATUS_OK;
+  uint64_t big = (uint64_t)(ve[1] > ve[2] ? ve[1] : ve[2]);
+  if ((uint64_t)ve[3] > big) big = (uint64_t)ve[3];
+  if ((n + big) * big >= (1ull << 32) || (uint64_t)xe[2] * (uint64_t)xe[3] >= (1ull << 31)) return BP_STATUS_OK;
+  if (last_index(xe, xs, xoff) >= d->props.limits.maxTexelBufferElements) return BP_STATUS_OK;
+  uint32_t w[MPF_WORDS];
+  memset(w, 0, sizeof w);
+  w[MPF_NVEC] = (uint32_t)(n / 4);
+  w[MPF_INVOCATIONS] = (uint32_t)((n / 4 + MPC_VECS - 1) / MPC_VECS);
+  w[MPF_H] = (uint32_t)xe[2];
+  w[MPF_W] = (uint32_t)xe[3];
+  w[MPF_C] = (uint32_t)ve[1];
+  w[MPF_OH] = (uint32_t)ve[2];
+  w[MPF_OW] = (uint32_t)ve[3];
+  w[MPF_MAGIC + 0] = magic((uint64_t)ve[3]);
+  w[MPF_MAGIC + 1] = magic((uint64_t)ve[2]);
+  w[MPF_MAGIC + 2] = magic((uint64_t)ve[1]);
+  w[MPF_SH] = (uint32_t)s[0];
+  w[MPF_SW] = (uint32_t)s[1];
+  w[MPF_PH] = (uint32_t)p[0];
+  w[MPF_PW] = (uint32_t)p[1];
+  w[MPF_DH] = (uint32_t)dl[0];
+  w[MPF_DW] = (uint32_t)dl[1];
+  for (int i = 0; i < 4; ++i) w[MPF_XS + i] = (uint32_t)xs[i];
+  w[MPF_XOFF] = xoff;
+  w[MPF_VOFF4] = voff / 4;
+  w[MPF_IOFF2] = ioff / 2;
+  VkBuffer out[3] = {bpvk_vt(vo).buffer, bpvk_vt(io).buffer, VK_NULL_HANDLE};
+  VkBuffer tex[BPVK_MAX_TEXELS] = {bpvk_vt(x).buffer, VK_NULL_HANDLE, VK_NULL_HANDLE};
+  VkFormat fmt[BPVK_MAX_TEXELS] = {VK_FORMAT_R32_SFLOAT, VK_FORMAT_R32_SFLOAT, VK_FORMAT_R32_SFLOAT};
+  uint32_t gx, gy;
+  bpvk_grid_1d(w[MPF_INVOCATIONS], 8, &gx, &gy);
+  *done = true;
+  return bpvk_dispatch_texel(d, variant, (uint32_t)k[0] | (uint32_t)k[1] << 16, out, tex, fmt, w, MPF_WORDS, gx, gy,
+                             1);
 }

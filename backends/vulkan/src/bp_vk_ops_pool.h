@@ -10,5 +10,7 @@
  * (*done set; the result is the dispatch's); else *done false, nothing
  * recorded. d's mutex is held. */
 bp_status_t bpvk_maxpool_bw_cpu(bpvk_device_t *d, const bp_kernel_call_t *call, bool *done);
+/* The same for max_pool2d (any window up to 8 x 8). */
+bp_status_t bpvk_maxpool_cpu(bpvk_device_t *d, const bp_kernel_call_t *call, bool *done);
 
 #endif /* BACKPLANE_BACKENDS_VULKAN_BP_VK_OPS_POOL_H_ */

@@ -2,11 +2,14 @@
  * vulkan:0 bit-identical to ref:0 on shapes reaching each path of the
  * plugin: on CPU devices the non-overlapping windows (stride >= kernel,
  * dilation 1) take shaders/maxpool_cpu.comp where grad_input is in whole
- * vec4s, the rest shaders/maxpool.comp. The backward gets ref:0's indices;
+ * vec4s, the rest shaders/maxpool.comp; the forward takes maxpool_cpu.comp
+ * for windows up to 8 x 8 where the outputs are in whole vec4s. x holds
+ * NaNs, ties and -0. The backward gets ref:0's indices;
  * grad_output holds -0 (the reference's 0 + g is +0). An index outside its
  * window is an error. Run with BP_FALLBACK=error and, as a second ctest,
  * with BP_VULKAN_POOL_GPU_PATHS=1 (the GPU choices on lavapipe). */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +29,9 @@ static bp_device_t *dev(const char *name) {
 }
 
 /* Values in [-0.5, 0.5) from a fixed linear congruential sequence, every
- * 7th a -0 and every 11th repeating its predecessor (ties). */
-static float *values(int64_t count, uint32_t seed) {
+ * 7th a -0, every 11th repeating its predecessor (ties) and, with nan, every
+ * 37th a NaN. */
+static float *values(int64_t count, uint32_t seed, bool nan) {
   float *v = malloc(sizeof(float) * (size_t)(count ? count : 1));
   cr_assert(v != NULL);
   for (int64_t i = 0; i < count; ++i) {
@@ -35,6 +39,7 @@ static float *values(int64_t count, uint32_t seed) {
     v[i] = (float)(seed >> 8) / 16777216.0f - 0.5f;
     if (i % 7 == 3) v[i] = -0.0f;
     if (i % 11 == 5 && i > 0) v[i] = v[i - 1];
+    if (nan && i % 37 == 20) v[i] = NAN;
   }
   return v;
 }
@@ -81,7 +86,7 @@ static void check(const pool_case_t *pc) {
   int64_t xs[4] = {pc->n, pc->c, pc->h, pc->w};
   int nd = pc->unbatched ? 3 : 4, skip = pc->unbatched ? 1 : 0;
   int64_t count = pc->n * pc->c * pc->h * pc->w;
-  float *xd = values(count, 5u);
+  float *xd = values(count, 5u, true);
   const char *names[2] = {"vulkan:0", "ref:0"};
   bp_tensor_t *x[2], *fo[2][2] = {{NULL}}, *gi[2] = {NULL};
   for (int d = 0; d < 2; ++d) {
@@ -96,7 +101,7 @@ static void check(const pool_case_t *pc) {
   int32_t ond = bp_tensor_ndim(fo[1][0]);
   int64_t os[4], gcount = numel(fo[1][0]);
   memcpy(os, bp_tensor_shape(fo[1][0]), sizeof(int64_t) * (size_t)ond);
-  float *gd = values(gcount, 9u);
+  float *gd = values(gcount, 9u, false);
   int64_t *id = host(fo[1][1], sizeof(int64_t));
   for (int d = 0; d < 2; ++d) {
     bp_tensor_t *g, *ix;
@@ -161,12 +166,16 @@ Test(vulkan_pool_paths, disjoint) {
   PC(2, 4, 12, 10, 2, 2, 2, 2, 0, 0, 1, false, false, true);
 }
 
-/* the general shader: overlapping windows, dilation, grad_input not in
- * whole vec4s */
+/* the general backward shader: overlapping windows, dilation, grad_input
+ * not in whole vec4s; forward: windows with padding and dilation, ceil_mode,
+ * and (maxpool.comp) outputs not in whole vec4s, windows over 8 */
 Test(vulkan_pool_paths, general) {
   PC(2, 3, 9, 10, 3, 3, 1, 1, 1, 1, 1, false, false, false);
   PC(2, 3, 9, 10, 2, 2, 2, 2, 0, 0, 2, false, false, false);
   PC(1, 3, 5, 5, 2, 2, 2, 2, 0, 0, 1, false, false, false);
+  PC(2, 2, 11, 9, 3, 2, 2, 1, 1, 1, 2, true, false, false);
+  PC(1, 3, 5, 5, 3, 3, 1, 1, 1, 1, 1, false, false, false);
+  PC(1, 2, 12, 12, 9, 9, 1, 1, 0, 0, 1, false, false, false);
 }
 
 /* an index from another window: INVALID_ARGUMENT, never a stray write */
