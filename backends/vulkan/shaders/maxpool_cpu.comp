@@ -14,8 +14,11 @@
 // [17] dh, [18] dw, [19..22] x strides, [23] x offset, [24] values offset
 // / 4, [25] indices offset / 2, [28] vec4s of values.
 //
-// OPD 1: max_pool2d_backward where the pooling windows do not overlap (stride >= kernel, dilation 1,
-// any padding): src/bp_vk_ops_pool.c. lavapipe reads and writes storage
+// OPD 1: max_pool2d_backward with dilation 1 where the pooling windows do
+// not overlap (stride >= kernel, any padding); with ACC64 also where they
+// overlap, at most TH x TW windows covering an element (specialization
+// constant bits 0..15, 16..31), the terms summed in f64 in output order
+// and rounded once (the reference's arithmetic: bit-identical). lavapipe reads and writes storage
 // buffers lane by lane (a loop with a bounds check per lane), fetches vec4
 // texels with SIMD loads, and scalarizes integer division; so:
 //  - every invocation owns MPC_VECS x 4 consecutive elements of grad_input
@@ -53,6 +56,11 @@ layout(std430, set = 0, binding = 2) buffer Out2 { uvec4 oi[]; };
 layout(constant_id = 0) const uint SPEC = 0x00010001u;
 const uint KH = SPEC & 0xffffu, KW = SPEC >> 16;
 #else
+#ifdef ACC64
+spirv_execution_mode(extensions = ["SPV_KHR_float_controls"], capabilities = [4466], 4461, 64);
+layout(constant_id = 0) const uint SPEC = 0x00010001u;
+const uint TH = SPEC & 0xffffu, TW = SPEC >> 16;
+#endif
 layout(set = 1, binding = 0) uniform samplerBuffer tg;
 layout(set = 1, binding = 1) uniform samplerBuffer ti;
 layout(std430, set = 0, binding = 1) buffer Out1 { vec4 o4[]; };
@@ -146,11 +154,47 @@ void main() {
   uint oh = qdiv(ih + ph, P(9)), ow = qdiv(iw + pw, P(10));
   uint rh = ih + ph - oh * sh, rw = iw + pw - ow * sw;
   uint ow0 = P(29), rw0 = P(30); // pw / sw, pw % sw: the first column's
-  [[unroll]] for (uint v = 0u; v < MPC_VECS; ++v) {
+#ifdef ACC64
+  [[dont_unroll]] // (up to 16 windows per element: keep the code small)
+#else
+  [[unroll]]
+#endif
+  for (uint v = 0u; v < MPC_VECS; ++v) {
     uint vi = inv * MPC_VECS + v;
     if (vi >= P(28)) break;
     vec4 res;
     [[unroll]] for (int j = 0; j < 4; ++j) {
+#ifdef ACC64
+      // windows (oh - t, ow - u) cover this element where the offsets
+      // rh + t*sh, rw + u*sw lie in the kernel; in output order
+      double acc = 0.0;
+      uint self = ih * W + iw;
+      [[unroll]] for (uint a = 0u; a < TH; ++a) {
+        uint t = TH - 1u - a, wh = oh - t;
+        bool rowin = oh >= t && wh < OH && rh + t * sh < kh;
+        [[unroll]] for (uint b = 0u; b < TW; ++b) {
+          uint u = TW - 1u - b, ww = ow - u;
+          bool win = rowin && ow >= u && ww < OW && rw + u * sw < kw;
+          uint go = P(21) + n * P(17) + c * P(18) + wh * P(19) + ww * P(20);
+          uint io = P(26) + n * P(22) + c * P(23) + wh * P(24) + ww * P(25);
+          float g = texelFetch(tg, int(win ? go : 0u)).x;
+          vec4 tv = texelFetch(ti, int(win ? io >> 1 : 0u));
+          uint lo = floatBitsToUint((io & 1u) != 0u ? tv.z : tv.x);
+          uint hi = floatBitsToUint((io & 1u) != 0u ? tv.w : tv.y);
+          bool ok = hi == 0u && lo < HW;
+          uint jc = ok ? lo : 0u;
+          uint jh = qdiv(jc, P(6));
+          uint jw = jc - jh * W;
+          int dy = int(jh + ph) - int(wh * sh), dx = int(jw + pw) - int(ww * sw);
+          ok = ok && dy >= 0 && dy < int(kh) && dx >= 0 && dx < int(kw);
+          bad = bad || (win && !ok);
+          if (win && ok && lo == self) acc += double(g);
+        }
+      }
+      // a sum from +0 is never -0 (a folded first 0 + g may keep it)
+      uint rb = floatBitsToUint(float(acc));
+      res[j] = uintBitsToFloat(rb == 0x80000000u ? 0u : rb);
+#else
       bool covered = oh < OH && ow < OW && rh < kh && rw < kw;
       uint go = P(21) + n * P(17) + c * P(18) + oh * P(19) + ow * P(20);
       uint io = P(26) + n * P(22) + c * P(23) + oh * P(24) + ow * P(25);
@@ -170,6 +214,7 @@ void main() {
       uint gb = floatBitsToUint(g);
       gb = gb == 0x80000000u ? 0u : gb;
       res[j] = uintBitsToFloat(covered && ok && lo == ih * W + iw ? gb : 0u);
+#endif
       // next element: column, then row, then plane
       ++iw;
       ++rw;

@@ -1,11 +1,15 @@
-/* bp_vk_ops_pool.c - pooling on CPU devices (lavapipe): f32
- * max_pool2d_backward with non-overlapping windows (stride >= kernel,
- * dilation 1, any padding) by shaders/maxpool_cpu.comp: each invocation
- * writes 4 consecutive grad_input elements as one vec4 (grad_output of the
- * window covering each where the window's index names it, else 0), reading
- * grad_output and the indices as texels. No scatter: bit-identical to the
- * reference (one term per element) and deterministic. Other cases, and
- * other devices, take shaders/maxpool.comp (bp_vk_ops_nn.c).
+/* bp_vk_ops_pool.c - max pooling on CPU devices (lavapipe), f32, by
+ * shaders/maxpool_cpu.comp (texel reads, vec4 stores, 8 vec4s per
+ * invocation, work groups of 8):
+ *  - max_pool2d, windows up to 8 x 8: outputs (values and indices
+ *    contiguous) in whole vec4s.
+ *  - max_pool2d_backward, dilation 1: grad_input (contiguous) in whole
+ *    vec4s, each element gathering grad_output of the windows covering it
+ *    whose index names it: one window without overlap (stride >= kernel),
+ *    else up to 4 x 4 summed in f64 in output order (devices with
+ *    shaderFloat64). No scatter: bit-identical to the reference and
+ *    deterministic.
+ * Other cases, and other devices, take shaders/maxpool.comp (bp_vk_ops_nn.c).
  * BP_VULKAN_POOL_GPU_PATHS=1 (tests): CPU devices choose as GPUs do. */
 #include "bp_vk_ops_pool.h"
 
@@ -66,8 +70,6 @@ bp_status_t bpvk_maxpool_bw_cpu(bpvk_device_t *d, const bp_kernel_call_t *call, 
   *done = false;
   const bp_tensor_desc_t *g = call->inputs[0], *ix = call->inputs[2], *gi = call->outputs[0];
   if (!cpu_paths(d) || gi->dtype != BP_DTYPE_F32 || bpvk_numel(g) == 0) return BP_STATUS_OK;
-  int32_t variant = bpvk_variant_find("mpc_8_1");
-  if (variant < 0 || !bpvk_variant_usable(d, variant)) return BP_STATUS_OK;
   int64_t ge[4], gs[4], ie[4], is[4], xe[4], xs[4];
   pool_nchw(g, ge, gs);
   pool_nchw(ix, ie, is);
@@ -77,9 +79,14 @@ bp_status_t bpvk_maxpool_bw_cpu(bpvk_device_t *d, const bp_kernel_call_t *call, 
     k[i] = pool_attr2(call, "kernel_size", i, 1);
     s[i] = pool_attr2(call, "stride", i, k[i]);
     p[i] = pool_attr2(call, "padding", i, 0);
-    if (pool_attr2(call, "dilation", i, 1) != 1 || k[i] < 1 || s[i] < k[i] || p[i] < 0 || p[i] >= k[i])
-      return BP_STATUS_OK; /* windows overlap (or odd attributes): the general shader */
+    if (pool_attr2(call, "dilation", i, 1) != 1 || k[i] < 1 || s[i] < 1 || p[i] < 0 || p[i] >= k[i] ||
+        k[i] > 4 * s[i] || k[i] > 65535)
+      return BP_STATUS_OK; /* dilation, over 4 windows covering an element, odd attributes: maxpool.comp */
   }
+  /* windows covering an element, per dim: 1 (no overlap) or up to 4 (the f64 sums) */
+  uint32_t th = (uint32_t)((k[0] + s[0] - 1) / s[0]), tw = (uint32_t)((k[1] + s[1] - 1) / s[1]);
+  int32_t variant = bpvk_variant_find(th * tw == 1 ? "mpc_8_1" : "mpc_8_1d");
+  if (variant < 0 || !bpvk_variant_usable(d, variant)) return BP_STATUS_OK;
   /* grad_input contiguous, in whole vec4s */
   uint64_t n = (uint64_t)bpvk_numel(gi);
   if (!pool_contiguous(xe, xs)) return BP_STATUS_OK;
@@ -134,7 +141,7 @@ bp_status_t bpvk_maxpool_bw_cpu(bpvk_device_t *d, const bp_kernel_call_t *call, 
   uint32_t gx, gy;
   bpvk_grid_1d(w[MPC_INVOCATIONS], 8, &gx, &gy);
   *done = true;
-  return bpvk_dispatch_texel_checked(d, variant, 0, out, tex, fmt, w, MPC_WORDS, gx, gy, 1,
+  return bpvk_dispatch_texel_checked(d, variant, th | tw << 16, out, tex, fmt, w, MPC_WORDS, gx, gy, 1,
                                      "max_pool2d_backward: an index is not in its pooling window "
                                      "(out of range for the input plane, or not from max_pool2d)");
 }

@@ -2,7 +2,7 @@
  * vulkan:0 bit-identical to ref:0 on shapes reaching each path of the
  * plugin: on CPU devices the non-overlapping windows (stride >= kernel,
  * dilation 1) take shaders/maxpool_cpu.comp where grad_input is in whole
- * vec4s, the rest shaders/maxpool.comp; the forward takes maxpool_cpu.comp
+ * vec4s, overlapping ones too (summed in f64), the rest shaders/maxpool.comp; the forward takes maxpool_cpu.comp
  * for windows up to 8 x 8 where the outputs are in whole vec4s. x holds
  * NaNs, ties and -0. The backward gets ref:0's indices;
  * grad_output holds -0 (the reference's 0 + g is +0). An index outside its
@@ -166,6 +166,14 @@ Test(vulkan_pool_paths, disjoint) {
   PC(2, 4, 12, 10, 2, 2, 2, 2, 0, 0, 1, false, false, true);
 }
 
+/* overlapping windows (CPU devices: f64 sums over up to 4 x 4 windows) */
+Test(vulkan_pool_paths, overlap) {
+  PC(2, 3, 9, 10, 3, 3, 1, 1, 1, 1, 1, false, false, false);
+  PC(2, 3, 11, 12, 3, 3, 2, 2, 1, 1, 1, false, false, false);
+  PC(2, 2, 9, 8, 3, 2, 1, 1, 1, 0, 1, true, false, false);
+  PC(1, 4, 12, 10, 4, 4, 1, 1, 2, 2, 1, false, true, true);
+}
+
 /* the general backward shader: overlapping windows, dilation, grad_input
  * not in whole vec4s; forward: windows with padding and dilation, ceil_mode,
  * and (maxpool.comp) outputs not in whole vec4s, windows over 8 */
@@ -179,20 +187,20 @@ Test(vulkan_pool_paths, general) {
 }
 
 /* an index from another window: INVALID_ARGUMENT, never a stray write */
-Test(vulkan_pool_paths, index_outside_window) {
-  int64_t xs[4] = {1, 1, 4, 4}, gs[4] = {1, 1, 2, 2}, kk[2] = {2, 2};
+static void expect_index_error(int64_t k, int64_t st, const int64_t bad[4]) {
+  int64_t xs[4] = {1, 1, 4, 4}, gs[4] = {1, 1, 2, 2}, kk[2] = {k, k}, ss[2] = {st, st};
   float xd[16] = {0}, gd[4] = {1, 2, 3, 4};
-  int64_t bad[4] = {0, 2, 8, 0}; /* the last window's index names (0, 0) */
-  bp_attr_t attrs[1] = {{0, BP_ATTR_INTS, "kernel_size", 2, {.ints = kk}}};
+  bp_attr_t attrs[2] = {{0, BP_ATTR_INTS, "kernel_size", 2, {.ints = kk}},
+                        {0, BP_ATTR_INTS, "stride", 2, {.ints = ss}}};
   uint32_t bwd;
   cr_assert_eq(bp_op_find("max_pool2d_backward", &bwd), BP_STATUS_OK);
   bp_device_t *d = dev("vulkan:0");
   bp_tensor_t *x, *g, *ix, *gi = NULL;
   cr_assert_eq(bp_tensor_create_from_host(d, BP_DTYPE_F32, 4, xs, xd, sizeof xd, &x), BP_STATUS_OK);
   cr_assert_eq(bp_tensor_create_from_host(d, BP_DTYPE_F32, 4, gs, gd, sizeof gd, &g), BP_STATUS_OK);
-  cr_assert_eq(bp_tensor_create_from_host(d, BP_DTYPE_I64, 4, gs, bad, sizeof bad, &ix), BP_STATUS_OK);
+  cr_assert_eq(bp_tensor_create_from_host(d, BP_DTYPE_I64, 4, gs, bad, 4 * sizeof(int64_t), &ix), BP_STATUS_OK);
   bp_tensor_t *bin[3] = {g, x, ix};
-  bp_status_t s = bp_op_run(bwd, 3, bin, 1, attrs, 1, &gi);
+  bp_status_t s = bp_op_run(bwd, 3, bin, 2, attrs, 1, &gi);
   if (s == BP_STATUS_OK) s = bp_device_synchronize(d);
   cr_assert_eq(s, BP_STATUS_INVALID_ARGUMENT, "got %s (%s)", bp_status_name(s), bp_last_error());
   cr_assert(strstr(bp_last_error(), "max_pool2d_backward") != NULL, "message '%s'", bp_last_error());
@@ -201,4 +209,13 @@ Test(vulkan_pool_paths, index_outside_window) {
   bp_tensor_release(x);
   bp_tensor_release(g);
   bp_tensor_release(ix);
+}
+
+Test(vulkan_pool_paths, index_outside_window) {
+  const int64_t disjoint[4] = {0, 2, 8, 0}; /* 2x2 windows, stride 2: the last names (0, 0) */
+  const int64_t overlap[4] = {0, 1, 4, 0};  /* 3x3 windows, stride 1: the last names (0, 0) */
+  const int64_t plane[4] = {0, 1, 4, 16};   /* outside the plane */
+  expect_index_error(2, 2, disjoint);
+  expect_index_error(3, 1, overlap);
+  expect_index_error(3, 1, plane);
 }
