@@ -295,6 +295,11 @@ static bp_status_t rec_maxpool(bpvk_device_t *d, const bp_kernel_call_t *call, i
 static bp_status_t rec_avgpool(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
   const bpvk_kernel_t *k = call->kernel_data;
   bool bw = k->op == NN_AVGPOOL_BW || k->op == NN_ADAPTIVE_BW;
+  if (k->op == NN_AVGPOOL || k->op == NN_AVGPOOL_BW) { /* CPU devices: bp_vk_ops_pool.c */
+    bool done;
+    bp_status_t st = bpvk_avgpool_cpu(d, call, bw, &done);
+    if (done) return st;
+  }
   const bp_tensor_desc_t *x = bw ? call->inputs[1] : call->inputs[0];
   const bp_tensor_desc_t *v = bw ? call->inputs[0] : call->outputs[0];
   int64_t xe[4], xs[4], ve[4], vs[4], ge[4], gs[4];

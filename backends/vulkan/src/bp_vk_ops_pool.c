@@ -212,3 +212,85 @@ bp_status_t bpvk_maxpool_cpu(bpvk_device_t *d, const bp_kernel_call_t *call, boo
   return bpvk_dispatch_texel(d, variant, (uint32_t)k[0] | (uint32_t)k[1] << 16, out, tex, fmt, w, MPF_WORDS, gx, gy,
                              1);
 }
+
+/* ---- avg_pool2d and avg_pool2d_backward (shaders/avgpool_cpu.comp) ---- */
+
+enum {
+  APC_INVOCATIONS = 0, APC_H = 1, APC_W = 2, APC_C = 3, APC_OH = 4, APC_OW = 5, APC_MAGIC = 6, /* 5 words */
+  APC_SH = 11, APC_SW = 12, APC_KH = 13, APC_KW = 14, APC_PH = 15, APC_PW = 16, APC_INCLUDE_PAD = 17,
+  APC_OVERRIDE = 18, APC_INS = 19, APC_INOFF = 23, APC_OUT4 = 24, APC_NVEC = 28, APC_COL0 = 29, APC_ROW0 = 31,
+  APC_WORDS = 36
+};
+
+bp_status_t bpvk_avgpool_cpu(bpvk_device_t *d, const bp_kernel_call_t *call, bool bw, bool *done) {
+  *done = false;
+  /* forward: x -> out; backward: grad_output (x unused) -> grad_input */
+  const bp_tensor_desc_t *in = call->inputs[0], *out = call->outputs[0], *x = bw ? call->inputs[1] : in;
+  if (!cpu_paths(d) || out->dtype != BP_DTYPE_F32 || bpvk_numel(in) == 0) return BP_STATUS_OK;
+  int64_t ne[4], ns[4], oe[4], os[4], xe[4], xs[4];
+  pool_nchw(in, ne, ns);
+  pool_nchw(out, oe, os);
+  pool_nchw(x, xe, xs);
+  const int64_t *pe = bw ? ne : oe; /* the pooled [N, C, OH, OW] */
+  int64_t k[2], s[2], p[2];
+  uint32_t spec[2];
+  for (int i = 0; i < 2; ++i) {
+    k[i] = pool_attr2(call, "kernel_size", i, 1);
+    s[i] = pool_attr2(call, "stride", i, k[i]);
+    p[i] = pool_attr2(call, "padding", i, 0);
+    if (k[i] < 1 || s[i] < 1 || p[i] < 0 || p[i] >= k[i] || (bw ? k[i] > 4 * s[i] : k[i] > 8) || k[i] > 65535)
+      return BP_STATUS_OK; /* the taps or windows are unrolled: avgpool.comp */
+    spec[i] = (uint32_t)(bw ? (k[i] + s[i] - 1) / s[i] : k[i]);
+  }
+  int32_t variant = bpvk_variant_find(bw ? "apc_8_2" : "apc_8_0");
+  if (variant < 0 || !bpvk_variant_usable(d, variant)) return BP_STATUS_OK;
+  uint64_t n = (uint64_t)bpvk_numel(out);
+  uint32_t inoff = bpvk_vt(in).offset, ooff = bpvk_vt(out).offset;
+  if (!pool_contiguous(oe, os) || n % 4 != 0 || ooff % 4 != 0) return BP_STATUS_OK;
+  for (int i = 0; i < 4; ++i)
+    if (ns[i] < 0) return BP_STATUS_OK;
+  /* the magic divisions exact (every dividend * divisor < 2^32) */
+  uint64_t big = (uint64_t)oe[1];
+  for (int i = 2; i < 4; ++i)
+    if ((uint64_t)oe[i] + (uint64_t)p[i - 2] > big) big = (uint64_t)oe[i] + (uint64_t)p[i - 2];
+  for (int i = 0; i < 2; ++i)
+    if ((uint64_t)s[i] > big) big = (uint64_t)s[i];
+  if ((n + big) * big >= (1ull << 32) || (uint64_t)xe[2] * (uint64_t)xe[3] >= (1ull << 31)) return BP_STATUS_OK;
+  if (last_index(ne, ns, inoff) >= d->props.limits.maxTexelBufferElements) return BP_STATUS_OK;
+  uint32_t w[APC_WORDS];
+  memset(w, 0, sizeof w);
+  w[APC_NVEC] = (uint32_t)(n / 4);
+  w[APC_INVOCATIONS] = (uint32_t)((n / 4 + MPC_VECS - 1) / MPC_VECS);
+  w[APC_H] = (uint32_t)xe[2];
+  w[APC_W] = (uint32_t)xe[3];
+  w[APC_C] = (uint32_t)oe[1];
+  w[APC_OH] = (uint32_t)pe[2];
+  w[APC_OW] = (uint32_t)pe[3];
+  w[APC_MAGIC + 0] = magic((uint64_t)oe[3]);
+  w[APC_MAGIC + 1] = magic((uint64_t)oe[2]);
+  w[APC_MAGIC + 2] = magic((uint64_t)oe[1]);
+  w[APC_MAGIC + 3] = magic((uint64_t)s[0]);
+  w[APC_MAGIC + 4] = magic((uint64_t)s[1]);
+  w[APC_SH] = (uint32_t)s[0];
+  w[APC_SW] = (uint32_t)s[1];
+  w[APC_KH] = (uint32_t)k[0];
+  w[APC_KW] = (uint32_t)k[1];
+  w[APC_PH] = (uint32_t)p[0];
+  w[APC_PW] = (uint32_t)p[1];
+  w[APC_INCLUDE_PAD] = bpvk_attr_b(call, "count_include_pad", true) ? 1u : 0u;
+  w[APC_OVERRIDE] = (uint32_t)(int32_t)bpvk_attr_i(call, "divisor_override", 0);
+  for (int i = 0; i < 4; ++i) w[APC_INS + i] = (uint32_t)ns[i];
+  w[APC_INOFF] = inoff;
+  w[APC_OUT4] = ooff / 4;
+  w[APC_COL0] = (uint32_t)(p[1] / s[1]);
+  w[APC_COL0 + 1] = (uint32_t)(p[1] % s[1]);
+  w[APC_ROW0] = (uint32_t)(p[0] / s[0]);
+  w[APC_ROW0 + 1] = (uint32_t)(p[0] % s[0]);
+  VkBuffer ob[3] = {bpvk_vt(out).buffer, VK_NULL_HANDLE, VK_NULL_HANDLE};
+  VkBuffer tex[BPVK_MAX_TEXELS] = {bpvk_vt(in).buffer, VK_NULL_HANDLE, VK_NULL_HANDLE};
+  VkFormat fmt[BPVK_MAX_TEXELS] = {VK_FORMAT_R32_SFLOAT, VK_FORMAT_R32_SFLOAT, VK_FORMAT_R32_SFLOAT};
+  uint32_t gx, gy;
+  bpvk_grid_1d(w[APC_INVOCATIONS], 8, &gx, &gy);
+  *done = true;
+  return bpvk_dispatch_texel(d, variant, spec[0] | spec[1] << 16, ob, tex, fmt, w, APC_WORDS, gx, gy, 1);
+}

@@ -12,5 +12,8 @@
 bp_status_t bpvk_maxpool_bw_cpu(bpvk_device_t *d, const bp_kernel_call_t *call, bool *done);
 /* The same for max_pool2d (any window up to 8 x 8). */
 bp_status_t bpvk_maxpool_cpu(bpvk_device_t *d, const bp_kernel_call_t *call, bool *done);
+/* The same for avg_pool2d (bw false; windows up to 8 x 8) and
+ * avg_pool2d_backward (bw true). */
+bp_status_t bpvk_avgpool_cpu(bpvk_device_t *d, const bp_kernel_call_t *call, bool bw, bool *done);
 
 #endif /* BACKPLANE_BACKENDS_VULKAN_BP_VK_OPS_POOL_H_ */

@@ -1,4 +1,4 @@
-/* test_vk_pool_paths.c - max_pool2d and max_pool2d_backward (f32) on
+/* test_vk_pool_paths.c - max_pool2d, avg_pool2d and their backward ops (f32) on
  * vulkan:0 bit-identical to ref:0 on shapes reaching each path of the
  * plugin: on CPU devices the non-overlapping windows (stride >= kernel,
  * dilation 1) take shaders/maxpool_cpu.comp where grad_input is in whole
@@ -6,11 +6,13 @@
  * for windows up to 8 x 8 where the outputs are in whole vec4s. x holds
  * NaNs, ties and -0. The backward gets ref:0's indices;
  * grad_output holds -0 (the reference's 0 + g is +0). An index outside its
- * window is an error. Run with BP_FALLBACK=error and, as a second ctest,
+ * window is an error. Off lavapipe, sums over overlapping windows compare
+ * within 1e-6 (a GPU may sum in f32). Run with BP_FALLBACK=error and, as a second ctest,
  * with BP_VULKAN_POOL_GPU_PATHS=1 (the GPU choices on lavapipe). */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,6 +73,32 @@ static void expect_same(bp_tensor_t *a, bp_tensor_t *b, size_t es, const char *w
     }
   free(x);
   free(y);
+}
+
+/* max |a - b| <= 1e-6 max |b|, NaN where b is NaN: avgpool.comp sums in
+ * f32 (the conformance tolerance). */
+static void expect_close(bp_tensor_t *a, bp_tensor_t *b, const char *what) {
+  int64_t n = numel(b);
+  cr_assert_eq(numel(a), n, "%s: sizes differ", what);
+  float *x = host(a, sizeof(float)), *y = host(b, sizeof(float));
+  double big = 0;
+  for (int64_t i = 0; i < n; ++i)
+    if (fabs(y[i]) > big) big = fabs(y[i]);
+  for (int64_t i = 0; i < n; ++i) {
+    bool ok = isnan(y[i]) ? isnan(x[i]) : fabs((double)x[i] - (double)y[i]) <= 1e-6 * big;
+    cr_assert(ok, "%s: element %lld is %a on vulkan:0, %a on ref:0", what, (long long)i, (double)x[i], (double)y[i]);
+  }
+  free(x);
+  free(y);
+}
+
+/* vulkan:0 is lavapipe: the CPU paths (and f64 for the general shaders) */
+static bool lavapipe(void) {
+  bp_device_props_t props;
+  memset(&props, 0, sizeof props);
+  props.struct_size = sizeof props;
+  cr_assert_eq(bp_device_query_props(dev("vulkan:0"), &props), BP_STATUS_OK, "%s", bp_last_error());
+  return strstr(props.name, "llvmpipe") != NULL;
 }
 
 static void check(const pool_case_t *pc) {
@@ -135,7 +163,9 @@ static void check(const pool_case_t *pc) {
     bp_tensor_release(g);
     bp_tensor_release(ix);
   }
-  expect_same(gi[0], gi[1], sizeof(float), "max_pool2d_backward");
+  /* overlapping windows: sums, bit-identical where summed in f64 (lavapipe) */
+  if (lavapipe() || (pc->kh <= pc->sh && pc->kw <= pc->sw)) expect_same(gi[0], gi[1], sizeof(float), "max_pool2d_backward");
+  else expect_close(gi[0], gi[1], "max_pool2d_backward");
   for (int d = 0; d < 2; ++d) {
     bp_tensor_release(x[d]);
     bp_tensor_release(fo[d][0]);
@@ -184,6 +214,82 @@ Test(vulkan_pool_paths, general) {
   PC(2, 2, 11, 9, 3, 2, 2, 1, 1, 1, 2, true, false, false);
   PC(1, 3, 5, 5, 3, 3, 1, 1, 1, 1, 1, false, false, false);
   PC(1, 2, 12, 12, 9, 9, 1, 1, 0, 0, 1, false, false, false);
+}
+
+/* avg_pool2d and its backward: on CPU devices (f32 windows up to 8 x 8
+ * forward, up to 4 x 4 windows per element backward, outputs in whole
+ * vec4s) bit-identical (sums and quotients in f64, as the reference);
+ * avgpool.comp (GPUs, other cases) within 1e-6 */
+typedef struct avg_case {
+  int64_t n, c, h, w, kh, kw, sh, sw, ph, pw;
+  bool ceil, include_pad;
+  int64_t override;
+  bool exact_fwd, exact_bwd; /* on CPU devices */
+} avg_case_t;
+
+static void check_avg(const avg_case_t *ac) {
+  int64_t kk[2] = {ac->kh, ac->kw}, ss[2] = {ac->sh, ac->sw}, pp[2] = {ac->ph, ac->pw};
+  bp_attr_t attrs[6] = {{0, BP_ATTR_INTS, "kernel_size", 2, {.ints = kk}},
+                        {0, BP_ATTR_INTS, "stride", 2, {.ints = ss}},
+                        {0, BP_ATTR_INTS, "padding", 2, {.ints = pp}},
+                        {0, BP_ATTR_BOOL, "ceil_mode", 1, {.b = ac->ceil}},
+                        {0, BP_ATTR_BOOL, "count_include_pad", 1, {.b = ac->include_pad}},
+                        {0, BP_ATTR_INT, "divisor_override", 1, {.i = ac->override}}};
+  uint32_t fwd, bwd;
+  cr_assert_eq(bp_op_find("avg_pool2d", &fwd), BP_STATUS_OK);
+  cr_assert_eq(bp_op_find("avg_pool2d_backward", &bwd), BP_STATUS_OK);
+  int64_t xs[4] = {ac->n, ac->c, ac->h, ac->w}, count = ac->n * ac->c * ac->h * ac->w;
+  float *xd = values(count, 3u, true);
+  xd[0] = -0x1p-149f; /* a tiny negative mean rounds to -0 */
+  const char *names[2] = {"vulkan:0", "ref:0"};
+  bp_tensor_t *x[2], *o[2] = {NULL}, *gi[2] = {NULL};
+  float *gd = NULL;
+  for (int d = 0; d < 2; ++d) {
+    cr_assert_eq(bp_tensor_create_from_host(dev(names[d]), BP_DTYPE_F32, 4, xs, xd, sizeof(float) * (size_t)count,
+                                            &x[d]),
+                 BP_STATUS_OK, "%s", bp_last_error());
+    cr_assert_eq(bp_op_run(fwd, 1, &x[d], 6, attrs, 1, &o[d]), BP_STATUS_OK, "%s: %s", names[d], bp_last_error());
+    int64_t gcount = numel(o[d]);
+    if (!gd) gd = values(gcount, 13u, false);
+    bp_tensor_t *g;
+    cr_assert_eq(bp_tensor_create_from_host(dev(names[d]), BP_DTYPE_F32, 4, bp_tensor_shape(o[d]), gd,
+                                            sizeof(float) * (size_t)gcount, &g),
+                 BP_STATUS_OK, "%s", bp_last_error());
+    bp_tensor_t *bin[2] = {g, x[d]};
+    cr_assert_eq(bp_op_run(bwd, 2, bin, 6, attrs, 1, &gi[d]), BP_STATUS_OK, "%s: %s", names[d], bp_last_error());
+    cr_assert_eq(bp_device_synchronize(dev(names[d])), BP_STATUS_OK, "%s: %s", names[d], bp_last_error());
+    bp_tensor_release(g);
+  }
+  char what[160];
+  snprintf(what, sizeof what, "avg_pool2d x [%lld, %lld, %lld, %lld] kernel %lldx%lld stride %lldx%lld pad %lldx%lld",
+           (long long)ac->n, (long long)ac->c, (long long)ac->h, (long long)ac->w, (long long)ac->kh,
+           (long long)ac->kw, (long long)ac->sh, (long long)ac->sw, (long long)ac->ph, (long long)ac->pw);
+  const char *gpu = getenv("BP_VULKAN_POOL_GPU_PATHS");
+  bool cpu = lavapipe() && !(gpu && gpu[0] == '1');
+  if (cpu && ac->exact_fwd) expect_same(o[0], o[1], sizeof(float), what);
+  else expect_close(o[0], o[1], what);
+  strcat(what, " backward");
+  if (cpu && ac->exact_bwd) expect_same(gi[0], gi[1], sizeof(float), what);
+  else expect_close(gi[0], gi[1], what);
+  for (int d = 0; d < 2; ++d) {
+    bp_tensor_release(x[d]);
+    bp_tensor_release(o[d]);
+    bp_tensor_release(gi[d]);
+  }
+  free(xd);
+  free(gd);
+}
+
+#define AC(...) check_avg(&(avg_case_t){__VA_ARGS__})
+
+Test(vulkan_pool_paths, avg) {
+  AC(8, 8, 26, 26, 2, 2, 2, 2, 0, 0, false, true, 0, true, true);
+  AC(2, 3, 9, 10, 3, 3, 1, 1, 1, 1, false, true, 0, true, true);  /* overlap, padding */
+  AC(2, 3, 9, 10, 3, 3, 2, 2, 1, 1, true, false, 0, true, true);  /* ceil_mode, pad not counted */
+  AC(2, 2, 11, 12, 3, 2, 2, 1, 1, 0, false, true, 5, true, true); /* divisor_override */
+  AC(2, 4, 12, 10, 4, 4, 1, 1, 2, 2, false, false, 0, true, true);
+  AC(1, 3, 5, 5, 2, 2, 2, 2, 0, 0, false, true, 0, false, false);   /* not in whole vec4s: avgpool.comp */
+  AC(1, 2, 12, 12, 9, 9, 1, 1, 0, 0, false, true, 0, false, false); /* 9 x 9: avgpool.comp */
 }
 
 /* an index from another window: INVALID_ARGUMENT, never a stray write */
