@@ -159,6 +159,7 @@ typedef struct bpvk_ctx {
   VkInstance instance;
   bool validation;
   bool matmul_tiled; /* option matmul_tiled: shared-memory matmul on CPU devices too */
+  bool conv_gpu_paths; /* BP_VULKAN_CONV_GPU_PATHS=1: conv's GPU choices on CPU devices too */
   VkDebugUtilsMessengerEXT messenger;
   uint64_t validation_errors;
   char last_validation[256];
