@@ -104,6 +104,16 @@ bp_status_t bpvk_ops_attn_register(bpvk_ctx_t *ctx);
 bp_status_t bpvk_ops_convbw_register(bpvk_ctx_t *ctx);
 bp_status_t bpvk_ops_convd_register(bpvk_ctx_t *ctx);
 
+/* ---- CPU drivers: texel paths (bp_vk_texel_ew.c) ---- */
+/* A CPU device (lavapipe) with vec4 texel reads. */
+bool bpvk_texel_cpu(const bpvk_device_t *d);
+/* f32 elementwise through vec4 texel reads (shaders/ewv4.glsl) on CPU
+ * devices: the call's output and its 1 or 2 inputs, `variant` an
+ * EW_VEC4 shader variant; UNSUPPORTED (nothing recorded) when the call
+ * does not fit. */
+bp_status_t bpvk_record_ew_vec4(bpvk_device_t *d, const bp_kernel_call_t *call, const char *variant, uint32_t spec,
+                                const uint32_t extra[BPVK_EW_NEXTRA]);
+
 /* matmul's record path (bp_vk_kernels.c) for ops built on it: o = a @ b in
  * matmul's kernel form; false from bpvk_matmul_usable when it cannot. */
 bool bpvk_matmul_usable(bpvk_device_t *d, const bp_tensor_desc_t *a, const bp_tensor_desc_t *b,

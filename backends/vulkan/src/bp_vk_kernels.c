@@ -185,6 +185,8 @@ static bp_status_t rec_unary(bpvk_device_t *d, const bp_kernel_call_t *call, int
   put_f64(e + 10, mx);
   e[16] = mode;
   e[17] = flags;
+  bp_status_t s = bpvk_record_ew_vec4(d, call, "unary_v4_8", k->op, e);
+  if (s != BP_STATUS_UNSUPPORTED) return s;
   return rec_ew(d, call, variant, k->op, e);
 }
 
@@ -266,6 +268,10 @@ static bp_status_t rec_binary(bpvk_device_t *d, const bp_kernel_call_t *call, in
     extra[1] = (uint32_t)(u >> 32);
   }
   bool int_div = (k->op == BI_DIV || k->op == BI_REM) && !(dt >= BP_DTYPE_F16);
+  if (dt == BP_DTYPE_F32 && call->num_inputs == 2) {
+    bp_status_t s = bpvk_record_ew_vec4(d, call, "binary_v4_8", k->op, extra);
+    if (s != BP_STATUS_UNSUPPORTED) return s;
+  }
   return rec_ew_checked(d, call, variant, k->op, extra, int_div ? "division by zero (integer div or remainder)" : NULL);
 }
 

@@ -1,0 +1,98 @@
+// ewv4.glsl - main() of the f32 elementwise shaders' vec4 variants (CPU
+// drivers: lavapipe gathers vec4 texel fetches with SIMD loads but loads
+// and stores storage buffers lane by lane, so a vec4 store costs about what
+// a float store does). The including shader defines EW_V4_NIN (1 or 2
+// inputs), vec4 bp_v4_op(vec4 x[, vec4 y]), float bp_v1_op(float x[,
+// float y]) and OP_MODE, its specialization constant 0: the op in bits
+// 0..7, then the layout (EWV_*), so every layout test folds away.
+//
+// Parameter words: elementwise.glsl's, dims merged (ndim 1 or 2, checked
+// by the host, src/bp_vk_texel_ew.c): the output has unit inner stride and
+// its offset and outer stride are whole vec4s; an input has inner stride 1
+// (offset and outer stride in whole vec4s: read as vec4 texels) or 0 (one
+// element per row, read from its texel and splat). Inputs are uniform
+// texel buffers of R32G32B32A32 texels (set 1, binding k - 1 for operand
+// k). With two dims the inner extent is a multiple of 4; with one, the
+// last numel % 4 elements are done one by one by the invocation that has
+// the last vec4. EW_V4 vec4s per invocation.
+layout(set = 1, binding = 0) uniform samplerBuffer tA;
+#if EW_V4_NIN > 1
+layout(set = 1, binding = 1) uniform samplerBuffer tB;
+#endif
+layout(std430, set = 0, binding = 1) writeonly buffer BufO4 { vec4 dO4[]; };
+#define EW_V4 4
+const bool EWV_ND2 = (OP_MODE & 256u) != 0u;   // two dims (else one)
+const bool EWV_A0 = (OP_MODE & 512u) != 0u;    // input 1 has inner stride 0
+const bool EWV_B0 = (OP_MODE & 1024u) != 0u;   // input 2 has inner stride 0
+
+// Element index of the vec4 (row, c4) of operand k (inner stride 1), or of
+// its element (inner stride 0).
+uint bp_v4_elem(uint k, bool bcast, uint row, uint c4) {
+  uint base = 10u + 9u * k;
+  uint e = P(base);
+  if (EWV_ND2) e += row * P(base + 1u);
+  if (!bcast) e += c4 * 4u;
+  return e;
+}
+vec4 bp_v4_fetch(samplerBuffer t, uint k, bool bcast, uint row, uint c4) {
+  uint e = bp_v4_elem(k, bcast, row, c4);
+  vec4 v = texelFetch(t, int(e >> 2));
+  if (bcast) {
+    uint c = e & 3u;
+    v = vec4(c == 0u ? v.x : c == 1u ? v.y : c == 2u ? v.z : v.w);
+  }
+  return v;
+}
+float bp_v1_fetch(samplerBuffer t, uint k, uint i) {
+  uint e = P(10u + 9u * k) + i * P(11u + 9u * k);
+  vec4 v = texelFetch(t, int(e >> 2));
+  uint c = e & 3u;
+  return c == 0u ? v.x : c == 1u ? v.y : c == 2u ? v.z : v.w;
+}
+
+void main() {
+  uint rows = EWV_ND2 ? P(2) : 1u;
+  uint c4n = (EWV_ND2 ? P(3) : P(0)) >> 2;
+  uint n4 = rows * c4n;
+  uint q0 = bp_linear_id() * uint(EW_V4);
+  if (q0 >= n4) return;
+  uint row = 0u, c4 = q0;
+  if (EWV_ND2) {
+    row = q0 / c4n;
+    c4 = q0 - row * c4n;
+  }
+  vec4 r[EW_V4];
+  uint orow[EW_V4], oc4[EW_V4];
+  for (int j = 0; j < EW_V4; ++j) {
+    uint rr = row, cc = c4;
+    if (EWV_ND2) {
+      rr = min(row, rows - 1u);  // past the end: read the last row again, store nothing
+      if (++c4 == c4n) {
+        c4 = 0u;
+        ++row;
+      }
+    } else {
+      cc = min(c4, n4 - 1u);
+      ++c4;
+    }
+    orow[j] = rr;
+    oc4[j] = cc;
+#if EW_V4_NIN > 1
+    r[j] = bp_v4_op(bp_v4_fetch(tA, 1u, EWV_A0, rr, cc), bp_v4_fetch(tB, 2u, EWV_B0, rr, cc));
+#else
+    r[j] = bp_v4_op(bp_v4_fetch(tA, 1u, EWV_A0, rr, cc));
+#endif
+  }
+  for (int j = 0; j < EW_V4; ++j)
+    if (q0 + uint(j) < n4) dO4[bp_v4_elem(0u, false, orow[j], oc4[j]) >> 2] = r[j];
+  if (!EWV_ND2 && q0 + uint(EW_V4) >= n4) {
+    for (uint i = n4 * 4u; i < P(0); ++i) {
+#if EW_V4_NIN > 1
+      float v = bp_v1_op(bp_v1_fetch(tA, 1u, i), bp_v1_fetch(tB, 2u, i));
+#else
+      float v = bp_v1_op(bp_v1_fetch(tA, 1u, i));
+#endif
+      dO[P(10) + i] = v;
+    }
+  }
+}

@@ -1,0 +1,65 @@
+/* bp_vk_texel_ew.c - f32 elementwise ops on CPU drivers through vec4 texel
+ * reads (shaders/ewv4.glsl): lavapipe loads and stores storage buffers
+ * lane by lane (a loop over the 8 SIMD lanes per access, whatever its
+ * width), so reading vec4 texels and storing one vec4 per access moves 4x
+ * the bytes per lane loop. Calls whose layout does not fit are left to the
+ * general shaders (BP_STATUS_UNSUPPORTED, nothing recorded). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bp_vk_kernel_util.h"
+
+/* True when every element of t lies within the first `limit` elements of
+ * its block. */
+static bool within(const bp_tensor_desc_t *t, uint64_t limit) {
+  uint64_t last = bpvk_vt(t).offset;
+  for (int32_t i = 0; i < t->ndim; ++i) last += (uint64_t)(t->shape[i] - 1) * (uint64_t)t->strides[i];
+  return last < limit;
+}
+
+bool bpvk_texel_cpu(const bpvk_device_t *d) {
+  return d->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU && d->texel;
+}
+
+bp_status_t bpvk_record_ew_vec4(bpvk_device_t *d, const bp_kernel_call_t *call, const char *variant, uint32_t spec,
+                                const uint32_t extra[BPVK_EW_NEXTRA]) {
+  uint32_t nin = call->num_inputs;
+  int32_t v = bpvk_variant_find(variant);
+  if (!bpvk_texel_cpu(d) || nin < 1 || nin > 2 || !bpvk_variant_usable(d, v) ||
+      call->outputs[0]->dtype != BP_DTYPE_F32)
+    return BP_STATUS_UNSUPPORTED;
+  const bp_tensor_desc_t *ops[3] = {call->outputs[0], call->inputs[0], nin > 1 ? call->inputs[1] : NULL};
+  for (uint32_t k = 1; k <= nin; ++k)
+    if (ops[k]->dtype != BP_DTYPE_F32) return BP_STATUS_UNSUPPORTED;
+  uint32_t w[BPVK_EW_WORDS];
+  bpvk_ew_params(w, ops, (int)nin + 1);
+  uint32_t nd = w[BPVK_EW_NDIM];
+  /* One dim of at least one vec4, or two with rows of whole vec4s. */
+  if (nd > 2 || (nd == 1 && w[BPVK_EW_NUMEL] < 4) || (nd == 2 && w[BPVK_EW_SHAPE + 1] % 4))
+    return BP_STATUS_UNSUPPORTED;
+  uint64_t reach = 4ull * d->props.limits.maxTexelBufferElements; /* elements of a vec4 view */
+  for (uint32_t k = 0; k <= nin; ++k) {
+    const uint32_t *opw = w + BPVK_EW_OP0 + BPVK_EW_OPSTRIDE * k; /* offset, strides */
+    uint32_t inner = opw[nd], outer = nd == 2 ? opw[1] : 0;
+    bool vec = inner == 1 && opw[0] % 4 == 0 && outer % 4 == 0;
+    if (!(vec || (k > 0 && inner == 0)) || (k > 0 && !within(ops[k], reach))) return BP_STATUS_UNSUPPORTED;
+  }
+  spec |= (nd == 2 ? 256u : 0u) | (w[BPVK_EW_OP0 + BPVK_EW_OPSTRIDE + nd] == 0 ? 512u : 0u) |
+          (nin > 1 && w[BPVK_EW_OP0 + 2 * BPVK_EW_OPSTRIDE + nd] == 0 ? 1024u : 0u);
+  if (extra) memcpy(w + BPVK_EW_EXTRA, extra, BPVK_EW_NEXTRA * 4);
+  VkBuffer bufs[3] = {bpvk_vt(ops[0]).buffer, VK_NULL_HANDLE, VK_NULL_HANDLE};
+  VkBuffer tex[3] = {VK_NULL_HANDLE, VK_NULL_HANDLE, VK_NULL_HANDLE};
+  VkFormat fmt[3] = {VK_FORMAT_UNDEFINED, VK_FORMAT_UNDEFINED, VK_FORMAT_UNDEFINED};
+  for (uint32_t k = 1; k <= nin; ++k) {
+    bufs[k] = tex[k - 1] = bpvk_vt(ops[k]).buffer;
+    fmt[k - 1] = VK_FORMAT_R32G32B32A32_SFLOAT;
+  }
+  uint64_t n4 = nd == 2 ? (uint64_t)w[BPVK_EW_SHAPE] * (w[BPVK_EW_SHAPE + 1] / 4) : w[BPVK_EW_NUMEL] / 4;
+  uint32_t gx, gy;
+  bpvk_grid_1d((n4 + 3) / 4, 256, &gx, &gy); /* 4 vec4s per invocation (EW_V4) */
+  FILE *dbgf = getenv("VKEW_DBG") ? fopen("/tmp/vkew/ewv4.log", "a") : NULL;
+  if (dbgf) fprintf(dbgf, "EWV4 %s spec %x nd %u numel %u\n", variant, spec, nd, w[0]);
+  if (dbgf) fclose(dbgf);
+  return bpvk_dispatch_texel(d, v, spec, bufs, tex, fmt, w, BPVK_EW_WORDS, gx, gy, 1);
+}
