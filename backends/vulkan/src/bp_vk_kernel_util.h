@@ -113,6 +113,10 @@ bool bpvk_texel_cpu(const bpvk_device_t *d);
  * does not fit. */
 bp_status_t bpvk_record_ew_vec4(bpvk_device_t *d, const bp_kernel_call_t *call, const char *variant, uint32_t spec,
                                 const uint32_t extra[BPVK_EW_NEXTRA]);
+/* The f32 sum through vec4 texel reads on CPU devices (bp_vk_texel_sum.c;
+ * locks the device itself): UNSUPPORTED (nothing recorded) when the call
+ * does not fit. */
+bp_status_t bpvk_sum_texel(const bp_kernel_call_t *call);
 
 /* matmul's record path (bp_vk_kernels.c) for ops built on it: o = a @ b in
  * matmul's kernel form; false from bpvk_matmul_usable when it cannot. */

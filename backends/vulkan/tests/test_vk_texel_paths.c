@@ -1,0 +1,172 @@
+/* test_vk_texel_paths.c - the f32 texel paths of CPU devices (vec4 reads:
+ * src/bp_vk_texel_ew.c, bp_vk_texel_sum.c, the layer_norm rows) agree with
+ * ref:0 on every layout they take (one or two merged dims, broadcast
+ * inputs, tails, offsets, gapped outputs) and on layouts next to them that
+ * must take the general shaders (odd offsets, rows not in whole vec4s).
+ * On a GPU the same calls run the general shaders and must agree too. */
+#include <criterion/criterion.h>
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backplane/backplane.h"
+
+static bp_device_t *dev(const char *name) {
+  bp_device_t *d = NULL;
+  cr_assert_eq(bp_device_get(name, &d), BP_STATUS_OK, "%s", bp_last_error());
+  return d;
+}
+
+/* n floats in [-2, 2) with a few exact values, from a fixed LCG. */
+static float *data(int64_t n, uint32_t seed) {
+  float *p = malloc((size_t)(n ? n : 1) * sizeof *p);
+  cr_assert(p);
+  uint32_t s = seed * 2654435761u + 1u;
+  for (int64_t i = 0; i < n; ++i) {
+    s = s * 1664525u + 1013904223u;
+    p[i] = (float)((s >> 8) & 0xffff) / 16384.0f - 2.0f;
+  }
+  return p;
+}
+
+/* A strided view over a fresh storage of `storage` floats on device d. */
+static bp_tensor_t *view(bp_device_t *d, const float *host, int64_t storage, int32_t ndim, const int64_t *shape,
+                         const int64_t *strides, int64_t offset) {
+  bp_tensor_t *base = NULL, *v = NULL;
+  cr_assert_eq(bp_tensor_create_from_host(d, BP_DTYPE_F32, 1, &storage, host, (size_t)storage * 4, &base),
+               BP_STATUS_OK, "%s", bp_last_error());
+  cr_assert_eq(bp_tensor_as_strided(base, ndim, shape, strides, offset, &v), BP_STATUS_OK, "%s", bp_last_error());
+  bp_tensor_release(base);
+  return v;
+}
+
+static float *to_host(bp_tensor_t *t) {
+  int64_t n = bp_tensor_numel(t);
+  float *p = malloc((size_t)(n ? n : 1) * 4);
+  cr_assert(p);
+  cr_assert_eq(bp_tensor_copy_to_host(t, p, (size_t)n * 4), BP_STATUS_OK, "%s", bp_last_error());
+  return p;
+}
+
+typedef struct layout {
+  int32_t ndim;
+  int64_t shape[3], strides[3], offset, storage;
+} layout_t;
+
+enum { OP_ADD, OP_MUL, OP_NEG };
+
+/* out = a op b (or -a) on vulkan:0 and ref:0, out a view of layout lo;
+ * the results must be bit-identical (one IEEE operation each). */
+static void check_ew(int op, layout_t la, layout_t lb, layout_t lo, const char *what) {
+  const char *names[2] = {"vulkan:0", "ref:0"};
+  float *res[2];
+  float *ha = data(la.storage, 1), *hb = data(lb.storage, 2), *ho = data(lo.storage, 3);
+  for (int k = 0; k < 2; ++k) {
+    bp_device_t *d = dev(names[k]);
+    bp_tensor_t *a = view(d, ha, la.storage, la.ndim, la.shape, la.strides, la.offset);
+    bp_tensor_t *b = view(d, hb, lb.storage, lb.ndim, lb.shape, lb.strides, lb.offset);
+    bp_tensor_t *o = view(d, ho, lo.storage, lo.ndim, lo.shape, lo.strides, lo.offset);
+    bp_status_t s;
+    if (op == OP_ADD) {
+      s = bp_add_out(a, b, o);
+    } else if (op == OP_MUL) {
+      s = bp_mul_out(a, b, o);
+    } else {
+      uint32_t id = 0;
+      cr_assert_eq(bp_op_find("neg", &id), BP_STATUS_OK);
+      s = bp_op_run(id, 1, &a, 0, NULL, 1, &o);
+    }
+    cr_assert_eq(s, BP_STATUS_OK, "%s on %s: %s", what, names[k], bp_last_error());
+    res[k] = to_host(o);
+    bp_tensor_release(a);
+    bp_tensor_release(b);
+    bp_tensor_release(o);
+  }
+  int64_t n = 1;
+  for (int32_t i = 0; i < lo.ndim; ++i) n *= lo.shape[i];
+  for (int64_t i = 0; i < n; ++i)
+    cr_assert(memcmp(&res[0][i], &res[1][i], 4) == 0, "%s: element %lld: vulkan %.9g, ref %.9g", what,
+              (long long)i, (double)res[0][i], (double)res[1][i]);
+  free(res[0]);
+  free(res[1]);
+  free(ha);
+  free(hb);
+  free(ho);
+}
+
+#define L1(n, off) ((layout_t){1, {n}, {1}, off, (n) + (off)})
+#define L2(r, c, sr, sc, off, st) ((layout_t){2, {r, c}, {sr, sc}, off, st})
+
+Test(vulkan_texel_paths, elementwise_one_dim) {
+  int64_t sizes[] = {4, 3, 5, 8, 1001, 4099, 65536 + 7};
+  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; ++i) {
+    int64_t n = sizes[i];
+    check_ew(OP_ADD, L1(n, 0), L1(n, 0), L1(n, 0), "add 1-d");
+    check_ew(OP_MUL, L1(n, 4), L1(n, 8), L1(n, 4), "mul 1-d, offsets in vec4s");
+    check_ew(OP_MUL, L1(n, 1), L1(n, 0), L1(n, 0), "mul 1-d, odd offset");
+    check_ew(OP_NEG, L1(n, 4), L1(n, 0), L1(n, 0), "neg 1-d");
+    check_ew(OP_ADD, L1(n, 0), ((layout_t){1, {n}, {0}, 5, 8}), L1(n, 0), "add scalar broadcast");
+    check_ew(OP_ADD, ((layout_t){1, {n}, {0}, 2, 8}), L1(n, 0), L1(n, 4), "add scalar broadcast first");
+  }
+}
+
+Test(vulkan_texel_paths, elementwise_two_dims) {
+  int64_t r = 33, c = 64;
+  check_ew(OP_ADD, L2(r, c, c, 1, 0, r * c), L2(r, c, 0, 1, 4, c + 4), L2(r, c, c, 1, 0, r * c), "row broadcast");
+  check_ew(OP_ADD, L2(r, c, c, 1, 0, r * c), L2(r, c, 1, 0, 3, r + 3), L2(r, c, c, 1, 0, r * c), "column broadcast");
+  check_ew(OP_MUL, L2(r, c, 1, 0, 0, r), L2(r, c, 0, 1, 0, c), L2(r, c, c, 1, 0, r * c), "outer product");
+  check_ew(OP_MUL, L2(r, c, 72, 1, 4, 72 * r), L2(r, c, c, 1, 0, r * c), L2(r, c, 68, 1, 8, 68 * r + 8),
+           "gapped rows");
+  check_ew(OP_NEG, L2(r, c, 68, 1, 0, 68 * r), L2(r, c, c, 1, 0, r * c), L2(r, c, 72, 1, 4, 72 * r + 4),
+           "neg gapped rows");
+  check_ew(OP_ADD, L2(r, 6, 6, 1, 0, r * 6), L2(r, 6, 0, 1, 0, 6), L2(r, 6, 6, 1, 0, r * 6), "rows of 6");
+  check_ew(OP_ADD, L2(r, c, 66, 1, 0, 66 * r), L2(r, c, c, 1, 0, r * c), L2(r, c, c, 1, 0, r * c),
+           "row stride not in vec4s");
+  check_ew(OP_ADD, L2(r, c, 1, r, 0, r * c), L2(r, c, c, 1, 0, r * c), L2(r, c, c, 1, 0, r * c), "transposed");
+}
+
+/* sum over dims of a view on vulkan:0 against ref:0 (which sums in
+ * double): within n eps of the sum of magnitudes, as conformance allows. */
+static void check_sum(layout_t lx, uint32_t ndims, const int64_t *dims, const char *what) {
+  const char *names[2] = {"vulkan:0", "ref:0"};
+  float *res[2];
+  float *hx = data(lx.storage, 7);
+  int64_t nout = 0, n = 1;
+  for (int32_t i = 0; i < lx.ndim; ++i) n *= lx.shape[i];
+  for (int k = 0; k < 2; ++k) {
+    bp_device_t *d = dev(names[k]);
+    bp_tensor_t *x = view(d, hx, lx.storage, lx.ndim, lx.shape, lx.strides, lx.offset), *o = NULL;
+    cr_assert_eq(bp_sum(x, ndims, dims, 0, &o), BP_STATUS_OK, "%s on %s: %s", what, names[k], bp_last_error());
+    nout = bp_tensor_numel(o);
+    res[k] = to_host(o);
+    bp_tensor_release(x);
+    bp_tensor_release(o);
+  }
+  double terms = nout ? (double)n / (double)nout : 0.0;
+  for (int64_t i = 0; i < nout; ++i) {
+    double tol = (terms + 2.0) * FLT_EPSILON * 2.0 * terms + FLT_MIN; /* |x| < 2 */
+    cr_assert(fabs((double)res[0][i] - (double)res[1][i]) <= tol, "%s: output %lld: vulkan %.9g, ref %.9g", what,
+              (long long)i, (double)res[0][i], (double)res[1][i]);
+  }
+  free(res[0]);
+  free(res[1]);
+  free(hx);
+}
+
+Test(vulkan_texel_paths, sum) {
+  int64_t sizes[] = {1, 3, 4, 5, 255, 256, 257, 1023, 1024, 65537, 300001};
+  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; ++i) {
+    check_sum(L1(sizes[i], 0), 0, NULL, "sum of all");
+    check_sum(L1(sizes[i], 4), 0, NULL, "sum of all, offset in vec4s");
+    check_sum(L1(sizes[i], 3), 0, NULL, "sum of all, odd offset");
+  }
+  int64_t d1[1] = {1}, d0[1] = {0}, d12[2] = {1, 2};
+  check_sum(L2(37, 1030, 1032, 1, 4, 37 * 1032 + 4), 1, d1, "row sums, gapped rows");
+  check_sum(L2(37, 1030, 1030, 1, 0, 37 * 1030), 1, d1, "row sums, rows not in vec4s");
+  check_sum(L2(37, 1030, 1030, 1, 0, 37 * 1030), 1, d0, "column sums");
+  check_sum(((layout_t){3, {6, 5, 260}, {1300, 260, 1}, 0, 6 * 1300}), 2, d12, "sum of inner dims");
+  check_sum(((layout_t){3, {6, 5, 260}, {1300, 260, 1}, 0, 6 * 1300}), 1, d1, "sum of a middle dim");
+  check_sum(L2(5, 200000, 200000, 1, 0, 5 * 200000), 1, d1, "long rows");
+}
