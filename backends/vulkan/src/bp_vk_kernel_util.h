@@ -117,6 +117,10 @@ bp_status_t bpvk_record_ew_vec4(bpvk_device_t *d, const bp_kernel_call_t *call, 
  * locks the device itself): UNSUPPORTED (nothing recorded) when the call
  * does not fit. */
 bp_status_t bpvk_sum_texel(const bp_kernel_call_t *call);
+/* f32 layer_norm (rms false) and rms_norm through vec4 texel reads on CPU
+ * devices (bp_vk_texel_norm.c; locks the device itself), one invocation
+ * per row: UNSUPPORTED (nothing recorded) when the call does not fit. */
+bp_status_t bpvk_norm_texel(const bp_kernel_call_t *call, bool rms);
 
 /* matmul's record path (bp_vk_kernels.c) for ops built on it: o = a @ b in
  * matmul's kernel form; false from bpvk_matmul_usable when it cannot. */

@@ -170,3 +170,88 @@ Test(vulkan_texel_paths, sum) {
   check_sum(((layout_t){3, {6, 5, 260}, {1300, 260, 1}, 0, 6 * 1300}), 1, d1, "sum of a middle dim");
   check_sum(L2(5, 200000, 200000, 1, 0, 5 * 200000), 1, d1, "long rows");
 }
+
+/* layer_norm (rms false) or rms_norm over the last `kd` dims of a view on
+ * vulkan:0 against ref:0 (statistics in double): y, mean and rstd within
+ * (M + 6) eps relative, as conformance allows. */
+static void check_norm(bool rms, layout_t lx, int32_t kd, bool affine, layout_t ly, const char *what) {
+  const char *names[2] = {"vulkan:0", "ref:0"};
+  float *res[2][3];
+  int64_t nout[3] = {0, 0, 0};
+  float *hx = data(lx.storage, 11), *hw = data(64 * 1024, 12), *hy = data(ly.storage, 13);
+  int64_t m = 1;
+  for (int32_t i = lx.ndim - kd; i < lx.ndim; ++i) m *= lx.shape[i];
+  int64_t stat[3];
+  for (int32_t i = 0; i < lx.ndim; ++i) stat[i] = i < lx.ndim - kd ? lx.shape[i] : 1;
+  int64_t norm_shape[3];
+  memcpy(norm_shape, lx.shape + lx.ndim - kd, (size_t)kd * sizeof *norm_shape);
+  uint32_t id = 0;
+  cr_assert_eq(bp_op_find(rms ? "rms_norm" : "layer_norm", &id), BP_STATUS_OK);
+  for (int k = 0; k < 2; ++k) {
+    bp_device_t *d = dev(names[k]);
+    bp_tensor_t *x = view(d, hx, lx.storage, lx.ndim, lx.shape, lx.strides, lx.offset);
+    bp_tensor_t *y = view(d, hy, ly.storage, ly.ndim, ly.shape, ly.strides, ly.offset);
+    bp_tensor_t *w = NULL, *b = NULL, *mean = NULL, *rstd = NULL;
+    cr_assert_eq(bp_tensor_create_from_host(d, BP_DTYPE_F32, kd, norm_shape, hw, (size_t)m * 4, &w), BP_STATUS_OK);
+    cr_assert_eq(bp_tensor_create_from_host(d, BP_DTYPE_F32, kd, norm_shape, hw + m, (size_t)m * 4, &b),
+                 BP_STATUS_OK);
+    cr_assert_eq(bp_tensor_create(d, BP_DTYPE_F32, lx.ndim, stat, &mean), BP_STATUS_OK);
+    cr_assert_eq(bp_tensor_create(d, BP_DTYPE_F32, lx.ndim, stat, &rstd), BP_STATUS_OK);
+    bp_attr_t attrs[4] = {
+        {.struct_size = sizeof(bp_attr_t), .name = "normalized_shape", .type = BP_ATTR_INTS, .count = (uint32_t)kd,
+         .value.ints = norm_shape},
+        {.struct_size = sizeof(bp_attr_t), .name = "has_weight", .type = BP_ATTR_BOOL, .value.b = affine},
+        {.struct_size = sizeof(bp_attr_t), .name = "has_bias", .type = BP_ATTR_BOOL, .value.b = affine},
+        {.struct_size = sizeof(bp_attr_t), .name = "eps", .type = BP_ATTR_FLOAT, .value.f = 1e-3}};
+    bp_status_t s;
+    if (rms) {
+      bp_tensor_t *in[2] = {x, w}, *out[2] = {y, rstd};
+      s = bp_op_run(id, 2, in, 2, attrs, 2, out);
+    } else {
+      bp_tensor_t *in[3] = {x, w, b}, *out[3] = {y, mean, rstd};
+      s = bp_op_run(id, 3, in, 4, attrs, 3, out);
+    }
+    cr_assert_eq(s, BP_STATUS_OK, "%s on %s: %s", what, names[k], bp_last_error());
+    bp_tensor_t *outs[3] = {y, mean, rstd};
+    for (int j = 0; j < 3; ++j) {
+      nout[j] = bp_tensor_numel(outs[j]);
+      res[k][j] = to_host(outs[j]);
+    }
+    bp_tensor_release(x);
+    bp_tensor_release(y);
+    bp_tensor_release(w);
+    bp_tensor_release(b);
+    bp_tensor_release(mean);
+    bp_tensor_release(rstd);
+  }
+  double tol = ((double)m + 6.0) * FLT_EPSILON;
+  for (int j = 0; j < 3; ++j) {
+    if (rms && j == 1) continue;
+    for (int64_t i = 0; i < nout[j]; ++i) {
+      double e = res[1][j][i], g = res[0][j][i];
+      cr_assert(fabs(g - e) <= tol * (1.0 + fabs(e)), "%s: output %d element %lld: vulkan %.9g, ref %.9g", what, j,
+                (long long)i, g, e);
+    }
+  }
+  for (int k = 0; k < 2; ++k)
+    for (int j = 0; j < 3; ++j) free(res[k][j]);
+  free(hx);
+  free(hw);
+  free(hy);
+}
+
+Test(vulkan_texel_paths, layer_norm_and_rms_norm) {
+  for (int rms = 0; rms < 2; ++rms) {
+    check_norm(rms, L2(37, 64, 64, 1, 0, 37 * 64), 1, true, L2(37, 64, 64, 1, 0, 37 * 64), "rows of 64");
+    check_norm(rms, L2(37, 64, 64, 1, 0, 37 * 64), 1, false, L2(37, 64, 64, 1, 0, 37 * 64), "no weight");
+    check_norm(rms, L2(9, 1028, 1036, 1, 4, 9 * 1036 + 4), 1, true, L2(9, 1028, 1032, 1, 8, 9 * 1032 + 8),
+               "gapped rows");
+    check_norm(rms, L2(37, 6, 6, 1, 0, 37 * 6), 1, true, L2(37, 6, 6, 1, 0, 37 * 6), "rows of 6");
+    check_norm(rms, L2(37, 64, 66, 1, 0, 37 * 66), 1, true, L2(37, 64, 64, 1, 0, 37 * 64), "rows not on vec4s");
+    check_norm(rms, L2(37, 64, 1, 37, 0, 37 * 64), 1, true, L2(37, 64, 64, 1, 0, 37 * 64), "transposed");
+    check_norm(rms, ((layout_t){3, {5, 3, 8}, {24, 8, 1}, 0, 120}), 2, true,
+               ((layout_t){3, {5, 3, 8}, {24, 8, 1}, 0, 120}), "two normalized dims");
+    check_norm(rms, ((layout_t){3, {2, 3, 8}, {32, 8, 1}, 0, 64}), 1, true,
+               ((layout_t){3, {2, 3, 8}, {24, 8, 1}, 0, 48}), "two leading dims that do not merge");
+  }
+}
