@@ -10,7 +10,8 @@
 // until one chunk is left; every sum is a fixed tree (deterministic).
 // Parameter words: [0] rows, [1] elements per row, [2] chunks per row,
 // [3] input offset, [4] input row stride (both in elements, multiples of
-// 4), [5] destination offset, [6] destination row stride (elements).
+// 4), [5] destination offset, [6] destination row stride (elements),
+// [7] divisor (f32 bits: 1, or the mean's term count in its last pass).
 // Input: set 1 binding 0 (R32G32B32A32 texels); destination: binding 1.
 #include "common.glsl"
 #define DT_O 8
@@ -52,5 +53,5 @@ void main() {
       s += k == 0u ? v.x : k == 1u ? v.y : k == 2u ? v.z : v.w;
     }
   }
-  dO[P(5) + r * P(6) + c] = s;
+  dO[P(5) + r * P(6) + c] = s / uintBitsToFloat(P(7));
 }

@@ -113,10 +113,10 @@ bool bpvk_texel_cpu(const bpvk_device_t *d);
  * does not fit. */
 bp_status_t bpvk_record_ew_vec4(bpvk_device_t *d, const bp_kernel_call_t *call, const char *variant, uint32_t spec,
                                 const uint32_t extra[BPVK_EW_NEXTRA]);
-/* The f32 sum through vec4 texel reads on CPU devices (bp_vk_texel_sum.c;
- * locks the device itself): UNSUPPORTED (nothing recorded) when the call
- * does not fit. */
-bp_status_t bpvk_sum_texel(const bp_kernel_call_t *call);
+/* The f32 sum (mean: divided by the term count) through vec4 texel reads
+ * on CPU devices (bp_vk_texel_sum.c; locks the device itself): UNSUPPORTED
+ * (nothing recorded) when the call does not fit. */
+bp_status_t bpvk_sum_texel(const bp_kernel_call_t *call, bool mean);
 /* f32 layer_norm (rms false) and rms_norm through vec4 texel reads on CPU
  * devices (bp_vk_texel_norm.c; locks the device itself), one invocation
  * per row: UNSUPPORTED (nothing recorded) when the call does not fit. */

@@ -436,7 +436,7 @@ static bp_status_t k_fill(const bp_kernel_call_t *c) { return run(c, rec_fill); 
 static bp_status_t k_copy(const bp_kernel_call_t *c) { return run(c, rec_copy); }
 static bp_status_t k_binary(const bp_kernel_call_t *c) { return run(c, rec_binary); }
 static bp_status_t k_sum(const bp_kernel_call_t *c) {
-  bp_status_t s = bpvk_sum_texel(c); /* f32 on CPU devices, where it fits */
+  bp_status_t s = bpvk_sum_texel(c, false); /* f32 on CPU devices, where it fits */
   return s != BP_STATUS_UNSUPPORTED ? s : run(c, rec_sum);
 }
 static bp_status_t k_matmul(const bp_kernel_call_t *c) { return run(c, rec_matmul); }

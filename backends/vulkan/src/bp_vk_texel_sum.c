@@ -4,14 +4,15 @@
  * merge into one, every output's run is cut into chunks of 256 elements,
  * one invocation each, and the partial sums are summed again the same way
  * (a scratch buffer, two ranges used in turn) until one chunk per output
- * is left, which the last pass writes to the output. Anything else takes
- * sum.comp (one work group per output). */
+ * is left, which the last pass writes to the output (divided by the term
+ * count for mean). Anything else takes sum.comp (reduce.comp for mean),
+ * one work group per output. */
 #include <string.h>
 
 #include "bp_vk_kernel_util.h"
 
 #define SUMT_CH 64u /* vec4s per invocation: shaders/sum_texel.comp */
-enum { ST_ROWS, ST_N, ST_CHUNKS, ST_INOFF, ST_INRS, ST_DOFF, ST_DRS, ST_WORDS };
+enum { ST_ROWS, ST_N, ST_CHUNKS, ST_INOFF, ST_INRS, ST_DOFF, ST_DRS, ST_DIV, ST_WORDS };
 
 typedef struct sum_plan {
   uint64_t rows, n;        /* outputs, terms per output */
@@ -59,7 +60,7 @@ static bp_status_t pass(bpvk_device_t *d, int32_t v, VkBuffer src, VkBuffer dst,
   return bpvk_dispatch_texel(d, v, 0, bufs, tex, fmt, w, ST_WORDS, gx, gy, 1);
 }
 
-bp_status_t bpvk_sum_texel(const bp_kernel_call_t *call) {
+bp_status_t bpvk_sum_texel(const bp_kernel_call_t *call, bool mean) {
   bpvk_ctx_t *ctx = call->plugin_ctx;
   if (call->device_index >= ctx->ndevices || call->num_inputs != 1 || call->num_outputs != 1)
     return BP_STATUS_UNSUPPORTED;
@@ -99,11 +100,13 @@ bp_status_t bpvk_sum_texel(const bp_kernel_call_t *call) {
       dst = ov.buffer;
       w[ST_DOFF] = ov.offset;
       w[ST_DRS] = (uint32_t)p.out_rs;
+      bpvk_put_f32(w + ST_DIV, mean ? (double)p.n : 1.0); /* as reduce.comp: sum / float(terms) */
     } else {
       const bpvk_alloc_t *a = scratch[k];
       dst = a->block->buffer;
       w[ST_DOFF] = (uint32_t)(a->offset / 4);
       w[ST_DRS] = (uint32_t)((chunks + 3) & ~3ull);
+      bpvk_put_f32(w + ST_DIV, 1.0);
     }
     s = pass(d, v, src, dst, w);
     if (chunks == 1) break;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "backplane/backplane.h"
+#include "backplane/bp_ops_reduce2.h"
 
 static bp_device_t *dev(const char *name) {
   bp_device_t *d = NULL;
@@ -127,9 +128,10 @@ Test(vulkan_texel_paths, elementwise_two_dims) {
   check_ew(OP_ADD, L2(r, c, 1, r, 0, r * c), L2(r, c, c, 1, 0, r * c), L2(r, c, c, 1, 0, r * c), "transposed");
 }
 
-/* sum over dims of a view on vulkan:0 against ref:0 (which sums in
- * double): within n eps of the sum of magnitudes, as conformance allows. */
-static void check_sum(layout_t lx, uint32_t ndims, const int64_t *dims, const char *what) {
+/* sum (or mean) over dims of a view on vulkan:0 against ref:0 (which sums
+ * in double): within n eps of the sum of magnitudes, as conformance
+ * allows. */
+static void check_red(bool mean, layout_t lx, uint32_t ndims, const int64_t *dims, const char *what) {
   const char *names[2] = {"vulkan:0", "ref:0"};
   float *res[2];
   float *hx = data(lx.storage, 7);
@@ -138,7 +140,8 @@ static void check_sum(layout_t lx, uint32_t ndims, const int64_t *dims, const ch
   for (int k = 0; k < 2; ++k) {
     bp_device_t *d = dev(names[k]);
     bp_tensor_t *x = view(d, hx, lx.storage, lx.ndim, lx.shape, lx.strides, lx.offset), *o = NULL;
-    cr_assert_eq(bp_sum(x, ndims, dims, 0, &o), BP_STATUS_OK, "%s on %s: %s", what, names[k], bp_last_error());
+    bp_status_t s = mean ? bp_mean(x, ndims, dims, 0, &o) : bp_sum(x, ndims, dims, 0, &o);
+    cr_assert_eq(s, BP_STATUS_OK, "%s on %s: %s", what, names[k], bp_last_error());
     nout = bp_tensor_numel(o);
     res[k] = to_host(o);
     bp_tensor_release(x);
@@ -146,7 +149,7 @@ static void check_sum(layout_t lx, uint32_t ndims, const int64_t *dims, const ch
   }
   double terms = nout ? (double)n / (double)nout : 0.0;
   for (int64_t i = 0; i < nout; ++i) {
-    double tol = (terms + 2.0) * FLT_EPSILON * 2.0 * terms + FLT_MIN; /* |x| < 2 */
+    double tol = (terms + 2.0) * FLT_EPSILON * 2.0 * (mean ? 1.0 : terms) + FLT_MIN; /* |x| < 2 */
     cr_assert(fabs((double)res[0][i] - (double)res[1][i]) <= tol, "%s: output %lld: vulkan %.9g, ref %.9g", what,
               (long long)i, (double)res[0][i], (double)res[1][i]);
   }
@@ -155,7 +158,12 @@ static void check_sum(layout_t lx, uint32_t ndims, const int64_t *dims, const ch
   free(hx);
 }
 
-Test(vulkan_texel_paths, sum) {
+static void check_sum(layout_t lx, uint32_t ndims, const int64_t *dims, const char *what) {
+  check_red(false, lx, ndims, dims, what);
+  check_red(true, lx, ndims, dims, what);
+}
+
+Test(vulkan_texel_paths, sum_and_mean) {
   int64_t sizes[] = {1, 3, 4, 5, 255, 256, 257, 1023, 1024, 65537, 300001};
   for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; ++i) {
     check_sum(L1(sizes[i], 0), 0, NULL, "sum of all");
