@@ -14,6 +14,8 @@
 // [12] eps (f32 bits), [13] flags: 1 w, 2 b, 4 rms (no mean).
 // Texels (set 1): x, w, b. Storage: y (binding 1, vec4s), mean (2), rstd (3).
 #include "common.glsl"
+#define DT 8
+#include "ftypes.glsl"
 
 layout(set = 1, binding = 0) uniform samplerBuffer tX;
 layout(set = 1, binding = 1) uniform samplerBuffer tW;

@@ -4,8 +4,6 @@
  * width), so reading vec4 texels and storing one vec4 per access moves 4x
  * the bytes per lane loop. Calls whose layout does not fit are left to the
  * general shaders (BP_STATUS_UNSUPPORTED, nothing recorded). */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "bp_vk_kernel_util.h"
@@ -58,8 +56,5 @@ bp_status_t bpvk_record_ew_vec4(bpvk_device_t *d, const bp_kernel_call_t *call, 
   uint64_t n4 = nd == 2 ? (uint64_t)w[BPVK_EW_SHAPE] * (w[BPVK_EW_SHAPE + 1] / 4) : w[BPVK_EW_NUMEL] / 4;
   uint32_t gx, gy;
   bpvk_grid_1d((n4 + 3) / 4, 256, &gx, &gy); /* 4 vec4s per invocation (EW_V4) */
-  FILE *dbgf = getenv("VKEW_DBG") ? fopen("/tmp/vkew/ewv4.log", "a") : NULL;
-  if (dbgf) fprintf(dbgf, "EWV4 %s spec %x nd %u numel %u\n", variant, spec, nd, w[0]);
-  if (dbgf) fclose(dbgf);
   return bpvk_dispatch_texel(d, v, spec, bufs, tex, fmt, w, BPVK_EW_WORDS, gx, gy, 1);
 }

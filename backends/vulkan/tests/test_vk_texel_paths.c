@@ -263,3 +263,51 @@ Test(vulkan_texel_paths, layer_norm_and_rms_norm) {
                ((layout_t){3, {2, 3, 8}, {24, 8, 1}, 0, 48}), "two leading dims that do not merge");
   }
 }
+
+/* softmax / log_softmax along `dim` of a view on vulkan:0 against ref:0:
+ * within (M + 6) eps relative, as conformance allows. */
+static void check_softmax(bool log, layout_t lx, int64_t dim, layout_t ly, const char *what) {
+  const char *names[2] = {"vulkan:0", "ref:0"};
+  float *res[2];
+  float *hx = data(lx.storage, 21), *hy = data(ly.storage, 22);
+  if (lx.storage > 10) hx[lx.offset + 5] = 40.0f; /* a large term: exp(x - max) matters */
+  uint32_t id = 0;
+  cr_assert_eq(bp_op_find(log ? "log_softmax" : "softmax", &id), BP_STATUS_OK);
+  bp_attr_t attr = {.struct_size = sizeof(bp_attr_t), .name = "dim", .type = BP_ATTR_INT, .value.i = dim};
+  int64_t n = 0;
+  for (int k = 0; k < 2; ++k) {
+    bp_device_t *d = dev(names[k]);
+    bp_tensor_t *x = view(d, hx, lx.storage, lx.ndim, lx.shape, lx.strides, lx.offset);
+    bp_tensor_t *y = view(d, hy, ly.storage, ly.ndim, ly.shape, ly.strides, ly.offset);
+    cr_assert_eq(bp_op_run(id, 1, &x, 1, &attr, 1, &y), BP_STATUS_OK, "%s on %s: %s", what, names[k],
+                 bp_last_error());
+    n = bp_tensor_numel(y);
+    res[k] = to_host(y);
+    bp_tensor_release(x);
+    bp_tensor_release(y);
+  }
+  double tol = ((double)lx.shape[dim] + 6.0) * FLT_EPSILON;
+  for (int64_t i = 0; i < n; ++i) {
+    double e = res[1][i], g = res[0][i];
+    cr_assert(fabs(g - e) <= tol * (1.0 + fabs(e)), "%s: element %lld: vulkan %.9g, ref %.9g", what, (long long)i,
+              g, e);
+  }
+  free(res[0]);
+  free(res[1]);
+  free(hx);
+  free(hy);
+}
+
+Test(vulkan_texel_paths, softmax_and_log_softmax) {
+  for (int log = 0; log < 2; ++log) {
+    check_softmax(log, L2(37, 64, 64, 1, 0, 37 * 64), 1, L2(37, 64, 64, 1, 0, 37 * 64), "rows of 64");
+    check_softmax(log, L2(9, 1028, 1036, 1, 4, 9 * 1036 + 4), 1, L2(9, 1028, 1032, 1, 8, 9 * 1032 + 8),
+                  "gapped rows");
+    check_softmax(log, L2(37, 6, 6, 1, 0, 37 * 6), 1, L2(37, 6, 6, 1, 0, 37 * 6), "rows of 6");
+    check_softmax(log, L2(37, 64, 64, 1, 0, 37 * 64), 0, L2(37, 64, 64, 1, 0, 37 * 64), "along dim 0");
+    check_softmax(log, ((layout_t){3, {2, 3, 8}, {32, 8, 1}, 0, 64}), 2, ((layout_t){3, {2, 3, 8}, {24, 8, 1}, 0, 48}),
+                  "leading dims that do not merge");
+    check_softmax(log, ((layout_t){3, {2, 3, 8}, {24, 8, 1}, 4, 52}), 2, ((layout_t){3, {2, 3, 8}, {24, 8, 1}, 0, 48}),
+                  "three dims");
+  }
+}
