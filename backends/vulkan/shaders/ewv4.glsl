@@ -15,6 +15,7 @@
 // k). With two dims the inner extent is a multiple of 4; with one, the
 // last numel % 4 elements are done one by one by the invocation that has
 // the last vec4. EW_V4 vec4s per invocation.
+#extension GL_EXT_control_flow_attributes : require
 layout(set = 1, binding = 0) uniform samplerBuffer tA;
 #if EW_V4_NIN > 1
 layout(set = 1, binding = 1) uniform samplerBuffer tB;
@@ -63,7 +64,7 @@ void main() {
   }
   vec4 r[EW_V4];
   uint orow[EW_V4], oc4[EW_V4];
-  for (int j = 0; j < EW_V4; ++j) {
+  [[unroll]] for (int j = 0; j < EW_V4; ++j) {
     uint rr = row, cc = c4;
     if (EWV_ND2) {
       rr = min(row, rows - 1u);  // past the end: read the last row again, store nothing
@@ -83,7 +84,7 @@ void main() {
     r[j] = bp_v4_op(bp_v4_fetch(tA, 1u, EWV_A0, rr, cc));
 #endif
   }
-  for (int j = 0; j < EW_V4; ++j)
+  [[unroll]] for (int j = 0; j < EW_V4; ++j)
     if (q0 + uint(j) < n4) dO4[bp_v4_elem(0u, false, orow[j], oc4[j]) >> 2] = r[j];
   if (!EWV_ND2 && q0 + uint(EW_V4) >= n4) {
     for (uint i = n4 * 4u; i < P(0); ++i) {

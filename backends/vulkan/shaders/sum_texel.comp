@@ -17,6 +17,7 @@
 #define DT_O 8
 #include "types.glsl"
 
+#extension GL_EXT_control_flow_attributes : require
 layout(set = 1, binding = 0) uniform samplerBuffer tX;
 layout(local_size_x = 64) in;
 #define SUMT_CH 64
@@ -32,7 +33,7 @@ void main() {
   uint qend = min(q0 + uint(SUMT_CH), n4);
   vec4 acc0 = vec4(0.0), acc1 = vec4(0.0), acc2 = vec4(0.0), acc3 = vec4(0.0);
   int last = base + max(int(n4) - 1, 0);  // reads past the row take its last vec4, added as 0
-  for (uint i = 0u; i < uint(SUMT_CH); i += 4u) {
+  [[unroll]] for (uint i = 0u; i < uint(SUMT_CH); i += 4u) {
     uint q = q0 + i;
     vec4 v0 = texelFetch(tX, min(base + int(q), last));
     vec4 v1 = texelFetch(tX, min(base + int(q) + 1, last));
