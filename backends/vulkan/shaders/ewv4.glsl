@@ -1,20 +1,21 @@
 // ewv4.glsl - main() of the f32 elementwise shaders' vec4 variants (CPU
-// drivers: lavapipe gathers vec4 texel fetches with SIMD loads but loads
-// and stores storage buffers lane by lane, so a vec4 store costs about what
-// a float store does). The including shader defines EW_V4_NIN (1 or 2
+// drivers: lavapipe gathers texel fetches with SIMD loads but loads and
+// stores storage buffers lane by lane, so a vec4 store costs about what a
+// float store does). The including shader defines EW_V4_NIN (1 or 2
 // inputs), vec4 bp_v4_op(vec4 x[, vec4 y]), float bp_v1_op(float x[,
 // float y]) and OP_MODE, its specialization constant 0: the op in bits
 // 0..7, then the layout (EWV_*), so every layout test folds away.
 //
 // Parameter words: elementwise.glsl's, dims merged (ndim 1 or 2, checked
 // by the host, src/bp_vk_texel_ew.c): the output has unit inner stride and
-// its offset and outer stride are whole vec4s; an input has inner stride 1
-// (offset and outer stride in whole vec4s: read as vec4 texels) or 0 (one
-// element per row, read from its texel and splat). Inputs are uniform
-// texel buffers of R32G32B32A32 texels (set 1, binding k - 1 for operand
-// k). With two dims the inner extent is a multiple of 4; with one, the
-// last numel % 4 elements are done one by one by the invocation that has
-// the last vec4. EW_V4 vec4s per invocation.
+// its offset and outer stride are whole vec4s. An input (uniform texel
+// buffer, set 1, binding k - 1 for operand k) is read as vec4 texels
+// (R32G32B32A32 view: inner stride 1, offset and outer stride in whole
+// vec4s), or one element per row (inner stride 0: its vec4 texel, splat),
+// or element by element (EWV_*S: an R32 view, any strides). With two dims
+// the inner extent is a multiple of 4; with one, the last numel % 4
+// elements are done one by one by the invocation that has the last vec4.
+// EW_V4 vec4s per invocation.
 #extension GL_EXT_control_flow_attributes : require
 layout(set = 1, binding = 0) uniform samplerBuffer tA;
 #if EW_V4_NIN > 1
@@ -25,30 +26,33 @@ layout(std430, set = 0, binding = 1) writeonly buffer BufO4 { vec4 dO4[]; };
 const bool EWV_ND2 = (OP_MODE & 256u) != 0u;   // two dims (else one)
 const bool EWV_A0 = (OP_MODE & 512u) != 0u;    // input 1 has inner stride 0
 const bool EWV_B0 = (OP_MODE & 1024u) != 0u;   // input 2 has inner stride 0
+const bool EWV_AS = (OP_MODE & 2048u) != 0u;   // input 1 through an R32 view
+const bool EWV_BS = (OP_MODE & 4096u) != 0u;   // input 2 through an R32 view
 
-// Element index of the vec4 (row, c4) of operand k (inner stride 1), or of
-// its element (inner stride 0).
+// Element index of the vec4 (row, c4) of operand k (its first element), or
+// of its element (inner stride 0).
 uint bp_v4_elem(uint k, bool bcast, uint row, uint c4) {
   uint base = 10u + 9u * k;
   uint e = P(base);
   if (EWV_ND2) e += row * P(base + 1u);
-  if (!bcast) e += c4 * 4u;
+  if (!bcast) e += c4 * 4u * P(base + (EWV_ND2 ? 2u : 1u));
   return e;
 }
-vec4 bp_v4_fetch(samplerBuffer t, uint k, bool bcast, uint row, uint c4) {
+float bp_pick(vec4 v, uint c) { return c == 0u ? v.x : c == 1u ? v.y : c == 2u ? v.z : v.w; }
+vec4 bp_v4_fetch(samplerBuffer t, uint k, bool bcast, bool r32, uint row, uint c4) {
   uint e = bp_v4_elem(k, bcast, row, c4);
-  vec4 v = texelFetch(t, int(e >> 2));
-  if (bcast) {
-    uint c = e & 3u;
-    v = vec4(c == 0u ? v.x : c == 1u ? v.y : c == 2u ? v.z : v.w);
+  if (r32) {
+    if (bcast) return vec4(texelFetch(t, int(e)).x);
+    uint s = P(10u + 9u * k + (EWV_ND2 ? 2u : 1u));
+    return vec4(texelFetch(t, int(e)).x, texelFetch(t, int(e + s)).x, texelFetch(t, int(e + 2u * s)).x,
+                texelFetch(t, int(e + 3u * s)).x);
   }
-  return v;
-}
-float bp_v1_fetch(samplerBuffer t, uint k, uint i) {
-  uint e = P(10u + 9u * k) + i * P(11u + 9u * k);
   vec4 v = texelFetch(t, int(e >> 2));
-  uint c = e & 3u;
-  return c == 0u ? v.x : c == 1u ? v.y : c == 2u ? v.z : v.w;
+  return bcast ? vec4(bp_pick(v, e & 3u)) : v;
+}
+float bp_v1_fetch(samplerBuffer t, uint k, bool r32, uint i) {
+  uint e = P(10u + 9u * k) + i * P(11u + 9u * k);
+  return r32 ? texelFetch(t, int(e)).x : bp_pick(texelFetch(t, int(e >> 2)), e & 3u);
 }
 
 void main() {
@@ -79,9 +83,9 @@ void main() {
     orow[j] = rr;
     oc4[j] = cc;
 #if EW_V4_NIN > 1
-    r[j] = bp_v4_op(bp_v4_fetch(tA, 1u, EWV_A0, rr, cc), bp_v4_fetch(tB, 2u, EWV_B0, rr, cc));
+    r[j] = bp_v4_op(bp_v4_fetch(tA, 1u, EWV_A0, EWV_AS, rr, cc), bp_v4_fetch(tB, 2u, EWV_B0, EWV_BS, rr, cc));
 #else
-    r[j] = bp_v4_op(bp_v4_fetch(tA, 1u, EWV_A0, rr, cc));
+    r[j] = bp_v4_op(bp_v4_fetch(tA, 1u, EWV_A0, EWV_AS, rr, cc));
 #endif
   }
   [[unroll]] for (int j = 0; j < EW_V4; ++j)
@@ -89,9 +93,9 @@ void main() {
   if (!EWV_ND2 && q0 + uint(EW_V4) >= n4) {
     for (uint i = n4 * 4u; i < P(0); ++i) {
 #if EW_V4_NIN > 1
-      float v = bp_v1_op(bp_v1_fetch(tA, 1u, i), bp_v1_fetch(tB, 2u, i));
+      float v = bp_v1_op(bp_v1_fetch(tA, 1u, EWV_AS, i), bp_v1_fetch(tB, 2u, EWV_BS, i));
 #else
-      float v = bp_v1_op(bp_v1_fetch(tA, 1u, i));
+      float v = bp_v1_op(bp_v1_fetch(tA, 1u, EWV_AS, i));
 #endif
       dO[P(10) + i] = v;
     }

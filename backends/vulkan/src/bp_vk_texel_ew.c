@@ -36,23 +36,30 @@ bp_status_t bpvk_record_ew_vec4(bpvk_device_t *d, const bp_kernel_call_t *call, 
   /* One dim of at least one vec4, or two with rows of whole vec4s. */
   if (nd > 2 || (nd == 1 && w[BPVK_EW_NUMEL] < 4) || (nd == 2 && w[BPVK_EW_SHAPE + 1] % 4))
     return BP_STATUS_UNSUPPORTED;
-  uint64_t reach = 4ull * d->props.limits.maxTexelBufferElements; /* elements of a vec4 view */
+  /* Input k: a vec4 view (inner stride 1, offset and outer stride in whole
+   * vec4s) or one element per row (inner stride 0) from its vec4 texel;
+   * else element by element through an R32 view (EWV_*S). */
+  uint64_t texels = d->props.limits.maxTexelBufferElements;
+  VkBuffer bufs[3] = {bpvk_vt(ops[0]).buffer, VK_NULL_HANDLE, VK_NULL_HANDLE};
+  VkBuffer tex[3] = {VK_NULL_HANDLE, VK_NULL_HANDLE, VK_NULL_HANDLE};
+  VkFormat fmt[3] = {VK_FORMAT_UNDEFINED, VK_FORMAT_UNDEFINED, VK_FORMAT_UNDEFINED};
+  spec |= nd == 2 ? 256u : 0u;
   for (uint32_t k = 0; k <= nin; ++k) {
     const uint32_t *opw = w + BPVK_EW_OP0 + BPVK_EW_OPSTRIDE * k; /* offset, strides */
     uint32_t inner = opw[nd], outer = nd == 2 ? opw[1] : 0;
     bool vec = inner == 1 && opw[0] % 4 == 0 && outer % 4 == 0;
-    if (!(vec || (k > 0 && inner == 0)) || (k > 0 && !within(ops[k], reach))) return BP_STATUS_UNSUPPORTED;
-  }
-  spec |= (nd == 2 ? 256u : 0u) | (w[BPVK_EW_OP0 + BPVK_EW_OPSTRIDE + nd] == 0 ? 512u : 0u) |
-          (nin > 1 && w[BPVK_EW_OP0 + 2 * BPVK_EW_OPSTRIDE + nd] == 0 ? 1024u : 0u);
-  if (extra) memcpy(w + BPVK_EW_EXTRA, extra, BPVK_EW_NEXTRA * 4);
-  VkBuffer bufs[3] = {bpvk_vt(ops[0]).buffer, VK_NULL_HANDLE, VK_NULL_HANDLE};
-  VkBuffer tex[3] = {VK_NULL_HANDLE, VK_NULL_HANDLE, VK_NULL_HANDLE};
-  VkFormat fmt[3] = {VK_FORMAT_UNDEFINED, VK_FORMAT_UNDEFINED, VK_FORMAT_UNDEFINED};
-  for (uint32_t k = 1; k <= nin; ++k) {
+    if (k == 0) {
+      if (!vec) return BP_STATUS_UNSUPPORTED;
+      continue;
+    }
+    bool r32 = !vec && inner != 0;
+    if (!within(ops[k], r32 ? texels : 4 * texels)) return BP_STATUS_UNSUPPORTED;
+    if (inner == 0) spec |= 512u << (k - 1);
+    if (r32) spec |= 2048u << (k - 1);
     bufs[k] = tex[k - 1] = bpvk_vt(ops[k]).buffer;
-    fmt[k - 1] = VK_FORMAT_R32G32B32A32_SFLOAT;
+    fmt[k - 1] = r32 ? VK_FORMAT_R32_SFLOAT : VK_FORMAT_R32G32B32A32_SFLOAT;
   }
+  if (extra) memcpy(w + BPVK_EW_EXTRA, extra, BPVK_EW_NEXTRA * 4);
   uint64_t n4 = nd == 2 ? (uint64_t)w[BPVK_EW_SHAPE] * (w[BPVK_EW_SHAPE + 1] / 4) : w[BPVK_EW_NUMEL] / 4;
   uint32_t gx, gy;
   bpvk_grid_1d((n4 + 3) / 4, 256, &gx, &gy); /* 4 vec4s per invocation (EW_V4) */
