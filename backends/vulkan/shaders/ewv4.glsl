@@ -15,13 +15,21 @@
 // or element by element (EWV_*S: an R32 view, any strides). With two dims
 // the inner extent is a multiple of 4; with one, the last numel % 4
 // elements are done one by one by the invocation that has the last vec4.
-// EW_V4 vec4s per invocation.
-#extension GL_EXT_control_flow_attributes : require
-layout(set = 1, binding = 0) uniform samplerBuffer tA;
-#if EW_V4_NIN > 1
-layout(set = 1, binding = 1) uniform samplerBuffer tB;
+// EW_V4 vec4s per invocation. EWV_VT / EWV_ST / EWV_SAMPLER: the vector,
+// scalar and texel types (vec4, float, samplerBuffer unless defined: the
+// raw copy moves uvec4s through UINT views).
+#ifndef EWV_VT
+#define EWV_VT vec4
+#define EWV_ST float
+#define EWV_SAMPLER samplerBuffer
 #endif
-layout(std430, set = 0, binding = 1) writeonly buffer BufO4 { vec4 dO4[]; };
+#extension GL_EXT_control_flow_attributes : require
+layout(set = 1, binding = 0) uniform EWV_SAMPLER tA;
+#if EW_V4_NIN > 1
+layout(set = 1, binding = 1) uniform EWV_SAMPLER tB;
+#endif
+layout(std430, set = 0, binding = 1) writeonly buffer BufO4 { EWV_VT dO4[]; };
+layout(std430, set = 0, binding = 1) writeonly buffer BufO1 { EWV_ST dO1[]; };  // the tail
 #define EW_V4 4
 const bool EWV_ND2 = (OP_MODE & 256u) != 0u;   // two dims (else one)
 const bool EWV_A0 = (OP_MODE & 512u) != 0u;    // input 1 has inner stride 0
@@ -38,19 +46,19 @@ uint bp_v4_elem(uint k, bool bcast, uint row, uint c4) {
   if (!bcast) e += c4 * 4u * P(base + (EWV_ND2 ? 2u : 1u));
   return e;
 }
-float bp_pick(vec4 v, uint c) { return c == 0u ? v.x : c == 1u ? v.y : c == 2u ? v.z : v.w; }
-vec4 bp_v4_fetch(samplerBuffer t, uint k, bool bcast, bool r32, uint row, uint c4) {
+EWV_ST bp_pick(EWV_VT v, uint c) { return c == 0u ? v.x : c == 1u ? v.y : c == 2u ? v.z : v.w; }
+EWV_VT bp_v4_fetch(EWV_SAMPLER t, uint k, bool bcast, bool r32, uint row, uint c4) {
   uint e = bp_v4_elem(k, bcast, row, c4);
   if (r32) {
-    if (bcast) return vec4(texelFetch(t, int(e)).x);
+    if (bcast) return EWV_VT(texelFetch(t, int(e)).x);
     uint s = P(10u + 9u * k + (EWV_ND2 ? 2u : 1u));
-    return vec4(texelFetch(t, int(e)).x, texelFetch(t, int(e + s)).x, texelFetch(t, int(e + 2u * s)).x,
+    return EWV_VT(texelFetch(t, int(e)).x, texelFetch(t, int(e + s)).x, texelFetch(t, int(e + 2u * s)).x,
                 texelFetch(t, int(e + 3u * s)).x);
   }
-  vec4 v = texelFetch(t, int(e >> 2));
-  return bcast ? vec4(bp_pick(v, e & 3u)) : v;
+  EWV_VT v = texelFetch(t, int(e >> 2));
+  return bcast ? EWV_VT(bp_pick(v, e & 3u)) : v;
 }
-float bp_v1_fetch(samplerBuffer t, uint k, bool r32, uint i) {
+EWV_ST bp_v1_fetch(EWV_SAMPLER t, uint k, bool r32, uint i) {
   uint e = P(10u + 9u * k) + i * P(11u + 9u * k);
   return r32 ? texelFetch(t, int(e)).x : bp_pick(texelFetch(t, int(e >> 2)), e & 3u);
 }
@@ -66,7 +74,7 @@ void main() {
     row = q0 / c4n;
     c4 = q0 - row * c4n;
   }
-  vec4 r[EW_V4];
+  EWV_VT r[EW_V4];
   uint orow[EW_V4], oc4[EW_V4];
   [[unroll]] for (int j = 0; j < EW_V4; ++j) {
     uint rr = row, cc = c4;
@@ -93,11 +101,11 @@ void main() {
   if (!EWV_ND2 && q0 + uint(EW_V4) >= n4) {
     for (uint i = n4 * 4u; i < P(0); ++i) {
 #if EW_V4_NIN > 1
-      float v = bp_v1_op(bp_v1_fetch(tA, 1u, EWV_AS, i), bp_v1_fetch(tB, 2u, EWV_BS, i));
+      EWV_ST v = bp_v1_op(bp_v1_fetch(tA, 1u, EWV_AS, i), bp_v1_fetch(tB, 2u, EWV_BS, i));
 #else
-      float v = bp_v1_op(bp_v1_fetch(tA, 1u, EWV_AS, i));
+      EWV_ST v = bp_v1_op(bp_v1_fetch(tA, 1u, EWV_AS, i));
 #endif
-      dO[P(10) + i] = v;
+      dO1[P(10) + i] = v;
     }
   }
 }

@@ -113,6 +113,9 @@ bool bpvk_texel_cpu(const bpvk_device_t *d);
  * does not fit. */
 bp_status_t bpvk_record_ew_vec4(bpvk_device_t *d, const bp_kernel_call_t *call, const char *variant, uint32_t spec,
                                 const uint32_t extra[BPVK_EW_NEXTRA]);
+/* The same for a copy between tensors of one 4-byte dtype (bits moved
+ * unchanged through UINT texel views, shaders/copy.comp's vec4 variant). */
+bp_status_t bpvk_record_copy_vec4(bpvk_device_t *d, const bp_kernel_call_t *call);
 /* The f32 sum (mean: divided by the term count) through vec4 texel reads
  * on CPU devices (bp_vk_texel_sum.c; locks the device itself): UNSUPPORTED
  * (nothing recorded) when the call does not fit. */

@@ -246,7 +246,37 @@ static bp_status_t rec_fill(bpvk_device_t *d, const bp_kernel_call_t *call, int3
   return rec_ew(d, call, variant, 0, extra);
 }
 
+/* Row-major with no gaps (extent-1 dims aside). */
+static bool dense(const bp_tensor_desc_t *t) {
+  int64_t step = 1;
+  for (int32_t i = t->ndim - 1; i >= 0; --i) {
+    if (t->shape[i] == 1) continue;
+    if (t->strides[i] != step) return false;
+    step *= t->shape[i];
+  }
+  return true;
+}
+
 static bp_status_t rec_copy(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
+  /* One dtype, both dense, ranges apart: the bytes as they are, by the
+   * driver's buffer copy (lavapipe: memcpy; GPUs: their copy path). */
+  const bp_tensor_desc_t *src = call->inputs[0], *dst = call->outputs[0];
+  if (src->dtype == dst->dtype && dense(src) && dense(dst)) {
+    const bpvk_alloc_t *sa = src->data, *da = dst->data;
+    uint64_t size = (uint64_t)numel_of(dst) * bp_abi_dtype_size(dst->dtype);
+    uint64_t so = sa->offset + src->byte_offset, dof = da->offset + dst->byte_offset;
+    if (sa->block != da->block || so + size <= dof || dof + size <= so) {
+      bpvk_batch_t *b;
+      bp_status_t s = bpvk_batch_begin(d, &b);
+      if (s) return s;
+      VkBufferCopy region = {.srcOffset = so, .dstOffset = dof, .size = size};
+      vkCmdCopyBuffer(b->cmd, sa->block->buffer, da->block->buffer, 1, &region);
+      bpvk_barrier(b);
+      return BP_STATUS_OK;
+    }
+  }
+  bp_status_t s = bpvk_record_copy_vec4(d, call); /* 4-byte dtypes on CPU devices, where it fits */
+  if (s != BP_STATUS_UNSUPPORTED) return s;
   return rec_ew(d, call, variant, 0, NULL);
 }
 

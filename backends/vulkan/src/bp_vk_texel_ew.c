@@ -20,16 +20,28 @@ bool bpvk_texel_cpu(const bpvk_device_t *d) {
   return d->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU && d->texel;
 }
 
-bp_status_t bpvk_record_ew_vec4(bpvk_device_t *d, const bp_kernel_call_t *call, const char *variant, uint32_t spec,
-                                const uint32_t extra[BPVK_EW_NEXTRA]) {
+/* Both UINT formats work as uniform texel buffers (the raw copy's views). */
+static bool uint_texels(const bpvk_device_t *d) {
+  VkFormatProperties p1, p4;
+  vkGetPhysicalDeviceFormatProperties(d->phys, VK_FORMAT_R32_UINT, &p1);
+  vkGetPhysicalDeviceFormatProperties(d->phys, VK_FORMAT_R32G32B32A32_UINT, &p4);
+  return (p1.bufferFeatures & VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT) &&
+         (p4.bufferFeatures & VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT);
+}
+
+/* raw: a 4-byte copy (any 4-byte dtype, bits unchanged, UINT views); else
+ * f32 operands (SFLOAT views). */
+static bp_status_t record_vec4(bpvk_device_t *d, const bp_kernel_call_t *call, const char *variant, uint32_t spec,
+                               const uint32_t extra[BPVK_EW_NEXTRA], bool raw) {
   uint32_t nin = call->num_inputs;
   int32_t v = bpvk_variant_find(variant);
-  if (!bpvk_texel_cpu(d) || nin < 1 || nin > 2 || !bpvk_variant_usable(d, v) ||
-      call->outputs[0]->dtype != BP_DTYPE_F32)
+  if (!bpvk_texel_cpu(d) || nin < 1 || nin > 2 || !bpvk_variant_usable(d, v) || (raw && nin != 1))
     return BP_STATUS_UNSUPPORTED;
   const bp_tensor_desc_t *ops[3] = {call->outputs[0], call->inputs[0], nin > 1 ? call->inputs[1] : NULL};
-  for (uint32_t k = 1; k <= nin; ++k)
-    if (ops[k]->dtype != BP_DTYPE_F32) return BP_STATUS_UNSUPPORTED;
+  for (uint32_t k = 0; k <= nin; ++k)
+    if (raw ? ops[k]->dtype != ops[0]->dtype || bp_abi_dtype_size(ops[k]->dtype) != 4 : ops[k]->dtype != BP_DTYPE_F32)
+      return BP_STATUS_UNSUPPORTED;
+  if (raw && !uint_texels(d)) return BP_STATUS_UNSUPPORTED;
   uint32_t w[BPVK_EW_WORDS];
   bpvk_ew_params(w, ops, (int)nin + 1);
   uint32_t nd = w[BPVK_EW_NDIM];
@@ -57,11 +69,21 @@ bp_status_t bpvk_record_ew_vec4(bpvk_device_t *d, const bp_kernel_call_t *call, 
     if (inner == 0) spec |= 512u << (k - 1);
     if (r32) spec |= 2048u << (k - 1);
     bufs[k] = tex[k - 1] = bpvk_vt(ops[k]).buffer;
-    fmt[k - 1] = r32 ? VK_FORMAT_R32_SFLOAT : VK_FORMAT_R32G32B32A32_SFLOAT;
+    fmt[k - 1] = raw ? (r32 ? VK_FORMAT_R32_UINT : VK_FORMAT_R32G32B32A32_UINT)
+                     : (r32 ? VK_FORMAT_R32_SFLOAT : VK_FORMAT_R32G32B32A32_SFLOAT);
   }
   if (extra) memcpy(w + BPVK_EW_EXTRA, extra, BPVK_EW_NEXTRA * 4);
   uint64_t n4 = nd == 2 ? (uint64_t)w[BPVK_EW_SHAPE] * (w[BPVK_EW_SHAPE + 1] / 4) : w[BPVK_EW_NUMEL] / 4;
   uint32_t gx, gy;
   bpvk_grid_1d((n4 + 3) / 4, 256, &gx, &gy); /* 4 vec4s per invocation (EW_V4) */
   return bpvk_dispatch_texel(d, v, spec, bufs, tex, fmt, w, BPVK_EW_WORDS, gx, gy, 1);
+}
+
+bp_status_t bpvk_record_ew_vec4(bpvk_device_t *d, const bp_kernel_call_t *call, const char *variant, uint32_t spec,
+                                const uint32_t extra[BPVK_EW_NEXTRA]) {
+  return record_vec4(d, call, variant, spec, extra, false);
+}
+
+bp_status_t bpvk_record_copy_vec4(bpvk_device_t *d, const bp_kernel_call_t *call) {
+  return record_vec4(d, call, "copy_v4_4", 0, NULL, true);
 }
