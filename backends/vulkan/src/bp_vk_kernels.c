@@ -237,15 +237,6 @@ static bp_status_t rec_bernoulli(bpvk_device_t *d, const bp_kernel_call_t *call,
   return rec_ew_checked(d, call, variant, 0, e, "bernoulli: p must be in [0, 1]");
 }
 
-static bp_status_t rec_fill(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
-  const bp_attr_t *fv = bp_abi_find_attr(call, "value"), *iv = bp_abi_find_attr(call, "value_int");
-  double value = fv && fv->type == BP_ATTR_FLOAT ? fv->value.f : 0.0;
-  int64_t value_int = iv && iv->type == BP_ATTR_INT ? iv->value.i : 0;
-  uint64_t bits = bpvk_element_bits(call->outputs[0]->dtype, value, value_int);
-  uint32_t extra[EW_NEXTRA] = {(uint32_t)bits, (uint32_t)(bits >> 32)};
-  return rec_ew(d, call, variant, 0, extra);
-}
-
 /* Row-major with no gaps (extent-1 dims aside). */
 static bool dense(const bp_tensor_desc_t *t) {
   int64_t step = 1;
@@ -255,6 +246,32 @@ static bool dense(const bp_tensor_desc_t *t) {
     step *= t->shape[i];
   }
   return true;
+}
+
+static bp_status_t rec_fill(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
+  const bp_attr_t *fv = bp_abi_find_attr(call, "value"), *iv = bp_abi_find_attr(call, "value_int");
+  double value = fv && fv->type == BP_ATTR_FLOAT ? fv->value.f : 0.0;
+  int64_t value_int = iv && iv->type == BP_ATTR_INT ? iv->value.i : 0;
+  uint64_t bits = bpvk_element_bits(call->outputs[0]->dtype, value, value_int);
+  /* A dense output whose elements repeat one 4-byte word, on whole words:
+   * the driver's buffer fill (lavapipe: memset-like; GPUs: their fill). */
+  const bp_tensor_desc_t *o = call->outputs[0];
+  size_t es = bp_abi_dtype_size(o->dtype);
+  uint32_t word = es == 1 ? (uint32_t)(bits & 0xffu) * 0x01010101u
+                  : es == 2 ? (uint32_t)(bits & 0xffffu) * 0x00010001u
+                            : (uint32_t)bits;
+  const bpvk_alloc_t *oa = o->data;
+  uint64_t off = oa->offset + o->byte_offset, size = (uint64_t)numel_of(o) * es;
+  if (dense(o) && off % 4 == 0 && size % 4 == 0 && (es != 8 || (uint32_t)(bits >> 32) == word)) {
+    bpvk_batch_t *b;
+    bp_status_t s = bpvk_batch_begin(d, &b);
+    if (s) return s;
+    vkCmdFillBuffer(b->cmd, oa->block->buffer, off, size, word);
+    bpvk_barrier(b);
+    return BP_STATUS_OK;
+  }
+  uint32_t extra[EW_NEXTRA] = {(uint32_t)bits, (uint32_t)(bits >> 32)};
+  return rec_ew(d, call, variant, 0, extra);
 }
 
 static bp_status_t rec_copy(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {

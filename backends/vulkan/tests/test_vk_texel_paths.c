@@ -1,9 +1,12 @@
-/* test_vk_texel_paths.c - the f32 texel paths of CPU devices (vec4 reads:
- * src/bp_vk_texel_ew.c, bp_vk_texel_sum.c, the layer_norm rows) agree with
- * ref:0 on every layout they take (one or two merged dims, broadcast
- * inputs, tails, offsets, gapped outputs) and on layouts next to them that
- * must take the general shaders (odd offsets, rows not in whole vec4s).
- * On a GPU the same calls run the general shaders and must agree too. */
+/* test_vk_texel_paths.c - the fast paths of CPU devices (vec4 texel reads:
+ * src/bp_vk_texel_ew.c, bp_vk_texel_sum.c, bp_vk_texel_norm.c,
+ * bp_vk_texel_softmax.c) and the buffer copy/fill of dense copies and
+ * fills agree with ref:0 on every layout they take (one or two merged
+ * dims, broadcast and strided inputs, tails, offsets, gapped outputs) and
+ * on layouts next to them that must take the general shaders (odd
+ * offsets, rows not in whole vec4s, partial words). On a GPU the same
+ * calls run the general shaders (and the buffer copy/fill) and must agree
+ * too. */
 #include <criterion/criterion.h>
 #include <float.h>
 #include <math.h>
@@ -358,4 +361,49 @@ Test(vulkan_texel_paths, raw_copy) {
     check_copy(dt, L2(33, 64, 1, 0, 2, 40), L2(33, 64, 64, 1, 0, 33 * 64), "broadcast columns");
     check_copy(dt, L2(33, 6, 6, 1, 0, 33 * 6), L2(33, 6, 8, 1, 0, 33 * 8), "rows of 6");
   }
+}
+
+/* bp_fill of a view of `n` elements at element `off` of a fresh storage of
+ * n + off + 3 elements on vulkan:0 and ref:0: every byte of the storage
+ * identical (dense word-aligned fills take the driver's buffer fill, the
+ * rest the shader; neither may touch the bytes around). */
+static void check_fill(bp_dtype_t dt, int64_t n, int64_t off, double v, const char *what) {
+  const char *names[2] = {"vulkan:0", "ref:0"};
+  size_t es = bp_abi_dtype_size(dt);
+  int64_t storage = n + off + 3;
+  size_t bytes = (size_t)storage * es;
+  unsigned char *res[2], *init = malloc(bytes);
+  cr_assert(init);
+  memset(init, 0x5a, bytes);
+  for (int k = 0; k < 2; ++k) {
+    bp_device_t *d = dev(names[k]);
+    bp_tensor_t *base = NULL, *t = NULL;
+    int64_t one = 1;
+    cr_assert_eq(bp_tensor_create_from_host(d, dt, 1, &storage, init, bytes, &base), BP_STATUS_OK);
+    cr_assert_eq(bp_tensor_as_strided(base, 1, &n, &one, off, &t), BP_STATUS_OK);
+    cr_assert_eq(bp_fill(t, v), BP_STATUS_OK, "%s on %s: %s", what, names[k], bp_last_error());
+    res[k] = malloc(bytes);
+    cr_assert(res[k]);
+    cr_assert_eq(bp_tensor_copy_to_host(base, res[k], bytes), BP_STATUS_OK);
+    bp_tensor_release(t);
+    bp_tensor_release(base);
+  }
+  for (size_t i = 0; i < bytes; ++i)
+    cr_assert_eq(res[0][i], res[1][i], "%s: byte %zu: vulkan %02x, ref %02x", what, i, res[0][i], res[1][i]);
+  free(res[0]);
+  free(res[1]);
+  free(init);
+}
+
+Test(vulkan_texel_paths, fill) {
+  check_fill(BP_DTYPE_F32, 1001, 0, 1.5, "f32");
+  check_fill(BP_DTYPE_F32, 1001, 3, -2.0, "f32 at an odd offset");
+  check_fill(BP_DTYPE_U8, 1000, 4, 7, "u8, whole words");
+  check_fill(BP_DTYPE_U8, 1001, 4, 7, "u8, a partial word");
+  check_fill(BP_DTYPE_U8, 1000, 1, 7, "u8, off a word");
+  check_fill(BP_DTYPE_BF16, 1000, 2, 3.25, "bf16, whole words");
+  check_fill(BP_DTYPE_F16, 1000, 1, 3.25, "f16, off a word");
+  check_fill(BP_DTYPE_F64, 1000, 1, 0.0, "f64 zeros");
+  check_fill(BP_DTYPE_F64, 1000, 1, 1.5, "f64 with unequal halves");
+  check_fill(BP_DTYPE_I64, 1000, 0, -1, "i64 -1");
 }
