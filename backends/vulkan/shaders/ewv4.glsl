@@ -15,21 +15,27 @@
 // or element by element (EWV_*S: an R32 view, any strides). With two dims
 // the inner extent is a multiple of 4; with one, the last numel % 4
 // elements are done one by one by the invocation that has the last vec4.
-// EW_V4 vec4s per invocation. EWV_VT / EWV_ST / EWV_SAMPLER: the vector,
-// scalar and texel types (vec4, float, samplerBuffer unless defined: the
-// raw copy moves uvec4s through UINT views).
+// EW_V4 vec4s per invocation. EWV_VT / EWV_ST / EWV_SAMPLER: the input
+// vector, scalar and texel types (vec4, float, samplerBuffer unless
+// defined: the raw copy moves uvec4s through UINT views); EWV_OVT /
+// EWV_OST: the output's (the input's unless defined: comparisons store 4
+// bools as one uint).
 #ifndef EWV_VT
 #define EWV_VT vec4
 #define EWV_ST float
 #define EWV_SAMPLER samplerBuffer
+#endif
+#ifndef EWV_OVT
+#define EWV_OVT EWV_VT
+#define EWV_OST EWV_ST
 #endif
 #extension GL_EXT_control_flow_attributes : require
 layout(set = 1, binding = 0) uniform EWV_SAMPLER tA;
 #if EW_V4_NIN > 1
 layout(set = 1, binding = 1) uniform EWV_SAMPLER tB;
 #endif
-layout(std430, set = 0, binding = 1) writeonly buffer BufO4 { EWV_VT dO4[]; };
-layout(std430, set = 0, binding = 1) writeonly buffer BufO1 { EWV_ST dO1[]; };  // the tail
+layout(std430, set = 0, binding = 1) writeonly buffer BufO4 { EWV_OVT dO4[]; };
+layout(std430, set = 0, binding = 1) writeonly buffer BufO1 { EWV_OST dO1[]; };  // the tail
 #define EW_V4 4
 const bool EWV_ND2 = (OP_MODE & 256u) != 0u;   // two dims (else one)
 const bool EWV_A0 = (OP_MODE & 512u) != 0u;    // input 1 has inner stride 0
@@ -74,7 +80,7 @@ void main() {
     row = q0 / c4n;
     c4 = q0 - row * c4n;
   }
-  EWV_VT r[EW_V4];
+  EWV_OVT r[EW_V4];
   uint orow[EW_V4], oc4[EW_V4];
   [[unroll]] for (int j = 0; j < EW_V4; ++j) {
     uint rr = row, cc = c4;
@@ -101,9 +107,9 @@ void main() {
   if (!EWV_ND2 && q0 + uint(EW_V4) >= n4) {
     for (uint i = n4 * 4u; i < P(0); ++i) {
 #if EW_V4_NIN > 1
-      EWV_ST v = bp_v1_op(bp_v1_fetch(tA, 1u, EWV_AS, i), bp_v1_fetch(tB, 2u, EWV_BS, i));
+      EWV_OST v = bp_v1_op(bp_v1_fetch(tA, 1u, EWV_AS, i), bp_v1_fetch(tB, 2u, EWV_BS, i));
 #else
-      EWV_ST v = bp_v1_op(bp_v1_fetch(tA, 1u, EWV_AS, i));
+      EWV_OST v = bp_v1_op(bp_v1_fetch(tA, 1u, EWV_AS, i));
 #endif
       dO1[P(10) + i] = v;
     }

@@ -30,17 +30,19 @@ static bool uint_texels(const bpvk_device_t *d) {
 }
 
 /* raw: a 4-byte copy (any 4-byte dtype, bits unchanged, UINT views); else
- * f32 operands (SFLOAT views). */
+ * f32 inputs (SFLOAT views) and an f32 output, or a bool one (cmp). */
 static bp_status_t record_vec4(bpvk_device_t *d, const bp_kernel_call_t *call, const char *variant, uint32_t spec,
-                               const uint32_t extra[BPVK_EW_NEXTRA], bool raw) {
+                               const uint32_t extra[BPVK_EW_NEXTRA], bool raw, bool cmp) {
   uint32_t nin = call->num_inputs;
   int32_t v = bpvk_variant_find(variant);
   if (!bpvk_texel_cpu(d) || nin < 1 || nin > 2 || !bpvk_variant_usable(d, v) || (raw && nin != 1))
     return BP_STATUS_UNSUPPORTED;
   const bp_tensor_desc_t *ops[3] = {call->outputs[0], call->inputs[0], nin > 1 ? call->inputs[1] : NULL};
-  for (uint32_t k = 0; k <= nin; ++k)
-    if (raw ? ops[k]->dtype != ops[0]->dtype || bp_abi_dtype_size(ops[k]->dtype) != 4 : ops[k]->dtype != BP_DTYPE_F32)
+  for (uint32_t k = 0; k <= nin; ++k) {
+    bp_dtype_t want = k == 0 && cmp ? BP_DTYPE_BOOL : BP_DTYPE_F32;
+    if (raw ? ops[k]->dtype != ops[0]->dtype || bp_abi_dtype_size(ops[k]->dtype) != 4 : ops[k]->dtype != want)
       return BP_STATUS_UNSUPPORTED;
+  }
   if (raw && !uint_texels(d)) return BP_STATUS_UNSUPPORTED;
   uint32_t w[BPVK_EW_WORDS];
   bpvk_ew_params(w, ops, (int)nin + 1);
@@ -81,9 +83,13 @@ static bp_status_t record_vec4(bpvk_device_t *d, const bp_kernel_call_t *call, c
 
 bp_status_t bpvk_record_ew_vec4(bpvk_device_t *d, const bp_kernel_call_t *call, const char *variant, uint32_t spec,
                                 const uint32_t extra[BPVK_EW_NEXTRA]) {
-  return record_vec4(d, call, variant, spec, extra, false);
+  return record_vec4(d, call, variant, spec, extra, false, false);
 }
 
 bp_status_t bpvk_record_copy_vec4(bpvk_device_t *d, const bp_kernel_call_t *call) {
-  return record_vec4(d, call, "copy_v4_4", 0, NULL, true);
+  return record_vec4(d, call, "copy_v4_4", 0, NULL, true, false);
+}
+
+bp_status_t bpvk_record_cmp_vec4(bpvk_device_t *d, const bp_kernel_call_t *call, uint32_t op) {
+  return record_vec4(d, call, "cmp_v4_8", op, NULL, false, true);
 }

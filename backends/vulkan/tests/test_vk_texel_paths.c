@@ -407,3 +407,58 @@ Test(vulkan_texel_paths, fill) {
   check_fill(BP_DTYPE_F64, 1000, 1, 1.5, "f64 with unequal halves");
   check_fill(BP_DTYPE_I64, 1000, 0, -1, "i64 -1");
 }
+
+/* out = op(a, b) for a comparison (bool out) on vulkan:0 and ref:0, a and
+ * b with a few NaNs and ties: every byte of out's storage identical. */
+static void check_cmp(const char *op, layout_t la, layout_t lb, layout_t lo, const char *what) {
+  const char *names[2] = {"vulkan:0", "ref:0"};
+  unsigned char *res[2];
+  float *ha = data(la.storage, 41), *hb = data(lb.storage, 42);
+  for (int64_t i = 0; i < la.storage; i += 7) ha[i] = NAN;
+  for (int64_t i = 0; i < lb.storage && i < la.storage; i += 5) hb[i] = ha[i];
+  unsigned char *ho = malloc((size_t)lo.storage);
+  cr_assert(ho);
+  memset(ho, 0x5a, (size_t)lo.storage);
+  uint32_t id = 0;
+  cr_assert_eq(bp_op_find(op, &id), BP_STATUS_OK);
+  for (int k = 0; k < 2; ++k) {
+    bp_device_t *d = dev(names[k]);
+    bp_tensor_t *a = view(d, ha, la.storage, la.ndim, la.shape, la.strides, la.offset);
+    bp_tensor_t *b = view(d, hb, lb.storage, lb.ndim, lb.shape, lb.strides, lb.offset);
+    bp_tensor_t *base = NULL, *o = NULL;
+    cr_assert_eq(bp_tensor_create_from_host(d, BP_DTYPE_BOOL, 1, &lo.storage, ho, (size_t)lo.storage, &base),
+                 BP_STATUS_OK);
+    cr_assert_eq(bp_tensor_as_strided(base, lo.ndim, lo.shape, lo.strides, lo.offset, &o), BP_STATUS_OK);
+    bp_tensor_t *in[2] = {a, b};
+    cr_assert_eq(bp_op_run(id, 2, in, 0, NULL, 1, &o), BP_STATUS_OK, "%s %s on %s: %s", op, what, names[k],
+                 bp_last_error());
+    res[k] = malloc((size_t)lo.storage);
+    cr_assert(res[k]);
+    cr_assert_eq(bp_tensor_copy_to_host(base, res[k], (size_t)lo.storage), BP_STATUS_OK);
+    bp_tensor_release(a);
+    bp_tensor_release(b);
+    bp_tensor_release(o);
+    bp_tensor_release(base);
+  }
+  for (int64_t i = 0; i < lo.storage; ++i)
+    cr_assert_eq(res[0][i], res[1][i], "%s %s: byte %lld: vulkan %u, ref %u", op, what, (long long)i, res[0][i],
+                 res[1][i]);
+  free(res[0]);
+  free(res[1]);
+  free(ha);
+  free(hb);
+  free(ho);
+}
+
+Test(vulkan_texel_paths, comparisons) {
+  const char *ops[] = {"eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor"};
+  for (size_t i = 0; i < sizeof ops / sizeof ops[0]; ++i) {
+    check_cmp(ops[i], L1(1001, 0), L1(1001, 0), L1(1001, 0), "1-d");
+    check_cmp(ops[i], L1(1001, 4), L1(1001, 1), L1(1001, 8), "1-d, offsets");
+    check_cmp(ops[i], L1(1001, 0), L1(1001, 0), L1(1001, 3), "1-d, out off a word");
+    check_cmp(ops[i], L2(33, 64, 64, 1, 0, 33 * 64), L2(33, 64, 0, 1, 0, 64), L2(33, 64, 68, 1, 4, 68 * 33 + 4),
+              "row broadcast, gapped out");
+    check_cmp(ops[i], L2(33, 64, 1, 33, 0, 33 * 64), L2(33, 64, 1, 0, 0, 33), L2(33, 64, 64, 1, 0, 33 * 64),
+              "transposed, column broadcast");
+  }
+}
