@@ -116,8 +116,9 @@ bp_status_t bpvk_record_ew_vec4(bpvk_device_t *d, const bp_kernel_call_t *call, 
 /* The same for a copy between tensors of one 4-byte dtype (bits moved
  * unchanged through UINT texel views, shaders/copy.comp's vec4 variant). */
 bp_status_t bpvk_record_copy_vec4(bpvk_device_t *d, const bp_kernel_call_t *call);
-/* The same for comparisons of two f32 tensors (bool out, 4 per uint
- * store; shaders/compare.comp's vec4 variant), op as compare.comp's OP. */
+/* The same for comparisons of two f32 tensors and predicates of one (bool
+ * out, 4 per uint store; the vec4 variants of shaders/compare.comp and
+ * predicate.comp), op as their OP. */
 bp_status_t bpvk_record_cmp_vec4(bpvk_device_t *d, const bp_kernel_call_t *call, uint32_t op);
 /* The f32 sum (mean: divided by the term count) through vec4 texel reads
  * on CPU devices (bp_vk_texel_sum.c; locks the device itself): UNSUPPORTED

@@ -192,7 +192,7 @@ static bp_status_t rec_unary(bpvk_device_t *d, const bp_kernel_call_t *call, int
 
 static bp_status_t rec_spec(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
   const bpvk_kernel_t *k = call->kernel_data;
-  if (k->sub == K_CMP) { /* f32 on CPU devices, where it fits */
+  if (k->sub == K_CMP || k->sub == K_PRED) { /* f32 on CPU devices, where it fits */
     bp_status_t s = bpvk_record_cmp_vec4(d, call, k->op);
     if (s != BP_STATUS_UNSUPPORTED) return s;
   }

@@ -91,5 +91,5 @@ bp_status_t bpvk_record_copy_vec4(bpvk_device_t *d, const bp_kernel_call_t *call
 }
 
 bp_status_t bpvk_record_cmp_vec4(bpvk_device_t *d, const bp_kernel_call_t *call, uint32_t op) {
-  return record_vec4(d, call, "cmp_v4_8", op, NULL, false, true);
+  return record_vec4(d, call, call->num_inputs == 2 ? "cmp_v4_8" : "pred_v4_8", op, NULL, false, true);
 }

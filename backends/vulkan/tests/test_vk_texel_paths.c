@@ -408,13 +408,16 @@ Test(vulkan_texel_paths, fill) {
   check_fill(BP_DTYPE_I64, 1000, 0, -1, "i64 -1");
 }
 
-/* out = op(a, b) for a comparison (bool out) on vulkan:0 and ref:0, a and
- * b with a few NaNs and ties: every byte of out's storage identical. */
-static void check_cmp(const char *op, layout_t la, layout_t lb, layout_t lo, const char *what) {
+/* out = op(a, b) for a comparison, or op(a) for a predicate (nin 1), bool
+ * out, on vulkan:0 and ref:0, a and b with a few NaNs, infinities, zeros
+ * and ties: every byte of out's storage identical. */
+static void check_cmp_n(const char *op, uint32_t nin, layout_t la, layout_t lb, layout_t lo, const char *what) {
   const char *names[2] = {"vulkan:0", "ref:0"};
   unsigned char *res[2];
   float *ha = data(la.storage, 41), *hb = data(lb.storage, 42);
   for (int64_t i = 0; i < la.storage; i += 7) ha[i] = NAN;
+  for (int64_t i = 3; i < la.storage; i += 11) ha[i] = i % 2 ? INFINITY : -INFINITY;
+  for (int64_t i = 2; i < la.storage; i += 13) ha[i] = i % 2 ? 0.0f : -0.0f;
   for (int64_t i = 0; i < lb.storage && i < la.storage; i += 5) hb[i] = ha[i];
   unsigned char *ho = malloc((size_t)lo.storage);
   cr_assert(ho);
@@ -430,7 +433,7 @@ static void check_cmp(const char *op, layout_t la, layout_t lb, layout_t lo, con
                  BP_STATUS_OK);
     cr_assert_eq(bp_tensor_as_strided(base, lo.ndim, lo.shape, lo.strides, lo.offset, &o), BP_STATUS_OK);
     bp_tensor_t *in[2] = {a, b};
-    cr_assert_eq(bp_op_run(id, 2, in, 0, NULL, 1, &o), BP_STATUS_OK, "%s %s on %s: %s", op, what, names[k],
+    cr_assert_eq(bp_op_run(id, nin, in, 0, NULL, 1, &o), BP_STATUS_OK, "%s %s on %s: %s", op, what, names[k],
                  bp_last_error());
     res[k] = malloc((size_t)lo.storage);
     cr_assert(res[k]);
@@ -448,6 +451,21 @@ static void check_cmp(const char *op, layout_t la, layout_t lb, layout_t lo, con
   free(ha);
   free(hb);
   free(ho);
+}
+
+static void check_cmp(const char *op, layout_t la, layout_t lb, layout_t lo, const char *what) {
+  check_cmp_n(op, 2, la, lb, lo, what);
+}
+
+Test(vulkan_texel_paths, predicates) {
+  const char *ops[] = {"isnan", "isinf", "logical_not"};
+  for (size_t i = 0; i < sizeof ops / sizeof ops[0]; ++i) {
+    check_cmp_n(ops[i], 1, L1(1001, 0), L1(1, 0), L1(1001, 0), "1-d");
+    check_cmp_n(ops[i], 1, L1(1001, 1), L1(1, 0), L1(1001, 4), "1-d, offsets");
+    check_cmp_n(ops[i], 1, L1(1001, 0), L1(1, 0), L1(1001, 1), "1-d, out off a word");
+    check_cmp_n(ops[i], 1, L2(33, 64, 1, 33, 0, 33 * 64), L1(1, 0), L2(33, 64, 68, 1, 4, 68 * 33 + 4),
+                "transposed, gapped out");
+  }
 }
 
 Test(vulkan_texel_paths, comparisons) {
