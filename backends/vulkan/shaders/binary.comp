@@ -101,7 +101,10 @@ float bp_atan2(float y, float x) {
 #endif
 
 #ifdef EW_VEC4
-// f32 only: the vec4 variant (ewv4.glsl).
+// f32 only: the vec4 variant (ewv4.glsl); div's rounding mode in bits
+// 13..14 of OP_MODE (lavapipe runs both sides of a branch: a mode read
+// from the parameters would cost every division the floor one's fmod).
+const uint EWV_DIV_MODE = (OP_MODE >> 13) & 3u;
 float bp_v1_op(float x, float y) {
   float al = uintBitsToFloat(P(BP_EW_EXTRA));
   precise float r;
@@ -109,7 +112,7 @@ float bp_v1_op(float x, float y) {
     case 0: r = x + al * y; break;
     case 1: r = x - al * y; break;
     case 2: r = x * y; break;
-    case 3: r = bp_div(x, y, P(BP_EW_EXTRA + 2)); break;
+    case 3: r = bp_div(x, y, EWV_DIV_MODE); break;
     case 4: r = bp_rem(x, y); break;
     case 5: r = bp_pow(x, y); break;
     case 6: r = bp_max(x, y); break;

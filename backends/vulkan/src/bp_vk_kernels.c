@@ -319,8 +319,10 @@ static bp_status_t rec_binary(bpvk_device_t *d, const bp_kernel_call_t *call, in
     extra[1] = (uint32_t)(u >> 32);
   }
   bool int_div = (k->op == BI_DIV || k->op == BI_REM) && !(dt >= BP_DTYPE_F16);
-  if (dt == BP_DTYPE_F32 && call->num_inputs == 2) {
-    bp_status_t s = bpvk_record_ew_vec4(d, call, "binary_v4_8", k->op, extra);
+  /* f32 on CPU devices, where it fits; not atan2 (compute-bound: no gain,
+   * and a long pipeline compile). div's rounding mode as spec bits 13..14. */
+  if (dt == BP_DTYPE_F32 && call->num_inputs == 2 && k->op != BI_ATAN2 && extra[2] <= 2) {
+    bp_status_t s = bpvk_record_ew_vec4(d, call, "binary_v4_8", k->op | (k->op == BI_DIV ? extra[2] << 13 : 0u), extra);
     if (s != BP_STATUS_UNSUPPORTED) return s;
   }
   return rec_ew_checked(d, call, variant, k->op, extra, int_div ? "division by zero (integer div or remainder)" : NULL);

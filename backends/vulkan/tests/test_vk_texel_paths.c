@@ -59,7 +59,7 @@ typedef struct layout {
   int64_t shape[3], strides[3], offset, storage;
 } layout_t;
 
-enum { OP_ADD, OP_MUL, OP_NEG };
+enum { OP_ADD, OP_MUL, OP_NEG, OP_DIV, OP_DIV_TRUNC, OP_DIV_FLOOR };
 
 /* out = a op b (or -a) on vulkan:0 and ref:0, out a view of layout lo;
  * the results must be bit-identical (one IEEE operation each). */
@@ -77,10 +77,17 @@ static void check_ew(int op, layout_t la, layout_t lb, layout_t lo, const char *
       s = bp_add_out(a, b, o);
     } else if (op == OP_MUL) {
       s = bp_mul_out(a, b, o);
-    } else {
+    } else if (op == OP_NEG) {
       uint32_t id = 0;
       cr_assert_eq(bp_op_find("neg", &id), BP_STATUS_OK);
       s = bp_op_run(id, 1, &a, 0, NULL, 1, &o);
+    } else {
+      uint32_t id = 0;
+      cr_assert_eq(bp_op_find("div", &id), BP_STATUS_OK);
+      bp_attr_t mode = {.struct_size = sizeof(bp_attr_t), .name = "rounding_mode", .type = BP_ATTR_INT,
+                        .value.i = op - OP_DIV};
+      bp_tensor_t *in[2] = {a, b};
+      s = bp_op_run(id, 2, in, 1, &mode, 1, &o);
     }
     cr_assert_eq(s, BP_STATUS_OK, "%s on %s: %s", what, names[k], bp_last_error());
     res[k] = to_host(o);
@@ -111,6 +118,9 @@ Test(vulkan_texel_paths, elementwise_one_dim) {
     check_ew(OP_MUL, L1(n, 4), L1(n, 8), L1(n, 4), "mul 1-d, offsets in vec4s");
     check_ew(OP_MUL, L1(n, 1), L1(n, 0), L1(n, 0), "mul 1-d, odd offset");
     check_ew(OP_NEG, L1(n, 4), L1(n, 0), L1(n, 0), "neg 1-d");
+    check_ew(OP_DIV, L1(n, 0), L1(n, 0), L1(n, 0), "div 1-d");
+    check_ew(OP_DIV_TRUNC, L1(n, 0), L1(n, 4), L1(n, 0), "div trunc 1-d");
+    check_ew(OP_DIV_FLOOR, L1(n, 0), L1(n, 0), L1(n, 4), "div floor 1-d");
     check_ew(OP_ADD, L1(n, 0), ((layout_t){1, {n}, {0}, 5, 8}), L1(n, 0), "add scalar broadcast");
     check_ew(OP_ADD, ((layout_t){1, {n}, {0}, 2, 8}), L1(n, 0), L1(n, 4), "add scalar broadcast first");
   }
