@@ -128,10 +128,11 @@ bp_status_t bpvk_sum_texel(const bp_kernel_call_t *call, bool mean);
  * devices (bp_vk_texel_norm.c; locks the device itself), one invocation
  * per row: UNSUPPORTED (nothing recorded) when the call does not fit. */
 bp_status_t bpvk_norm_texel(const bp_kernel_call_t *call, bool rms);
-/* f32 softmax (log false) and log_softmax through vec4 texel reads on CPU
- * devices (bp_vk_texel_softmax.c; locks the device itself), one invocation
- * per row: UNSUPPORTED (nothing recorded) when the call does not fit. */
-bp_status_t bpvk_softmax_texel(const bp_kernel_call_t *call, bool log);
+/* f32 softmax (op 0), log_softmax (1), softmax_backward (2) and
+ * log_softmax_backward (3) through vec4 texel reads on CPU devices
+ * (bp_vk_texel_softmax.c; locks the device itself), one invocation per
+ * row: UNSUPPORTED (nothing recorded) when the call does not fit. */
+bp_status_t bpvk_softmax_texel(const bp_kernel_call_t *call, uint32_t op);
 
 /* matmul's record path (bp_vk_kernels.c) for ops built on it: o = a @ b in
  * matmul's kernel form; false from bpvk_matmul_usable when it cannot. */

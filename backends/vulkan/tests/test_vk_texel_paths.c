@@ -490,3 +490,51 @@ Test(vulkan_texel_paths, comparisons) {
               "transposed, column broadcast");
   }
 }
+
+/* softmax_backward / log_softmax_backward along `dim`: grad_output and
+ * output of layout lx, grad_input of layout ly, on vulkan:0 and ref:0:
+ * within (M + 6) eps relative to the sum of magnitudes. */
+static void check_softmax_bw(bool log, layout_t lx, int64_t dim, layout_t ly, const char *what) {
+  const char *names[2] = {"vulkan:0", "ref:0"};
+  float *res[2];
+  float *hg = data(lx.storage, 51), *hy = data(lx.storage, 52), *ho = data(ly.storage, 53);
+  for (int64_t i = 0; i < lx.storage; ++i) hy[i] = log ? hy[i] - 3.0f : (hy[i] + 2.0f) / 4.0f;
+  uint32_t id = 0;
+  cr_assert_eq(bp_op_find(log ? "log_softmax_backward" : "softmax_backward", &id), BP_STATUS_OK);
+  bp_attr_t attr = {.struct_size = sizeof(bp_attr_t), .name = "dim", .type = BP_ATTR_INT, .value.i = dim};
+  int64_t n = 0;
+  for (int k = 0; k < 2; ++k) {
+    bp_device_t *d = dev(names[k]);
+    bp_tensor_t *g = view(d, hg, lx.storage, lx.ndim, lx.shape, lx.strides, lx.offset);
+    bp_tensor_t *y = view(d, hy, lx.storage, lx.ndim, lx.shape, lx.strides, lx.offset);
+    bp_tensor_t *o = view(d, ho, ly.storage, ly.ndim, ly.shape, ly.strides, ly.offset);
+    bp_tensor_t *in[2] = {g, y};
+    cr_assert_eq(bp_op_run(id, 2, in, 1, &attr, 1, &o), BP_STATUS_OK, "%s on %s: %s", what, names[k],
+                 bp_last_error());
+    n = bp_tensor_numel(o);
+    res[k] = to_host(o);
+    bp_tensor_release(g);
+    bp_tensor_release(y);
+    bp_tensor_release(o);
+  }
+  double tol = ((double)lx.shape[dim] + 6.0) * FLT_EPSILON * 4.0 * (double)lx.shape[dim];
+  for (int64_t i = 0; i < n; ++i) {
+    double e = res[1][i], g = res[0][i];
+    cr_assert(fabs(g - e) <= tol, "%s: element %lld: vulkan %.9g, ref %.9g", what, (long long)i, g, e);
+  }
+  free(res[0]);
+  free(res[1]);
+  free(hg);
+  free(hy);
+  free(ho);
+}
+
+Test(vulkan_texel_paths, softmax_backward) {
+  for (int log = 0; log < 2; ++log) {
+    check_softmax_bw(log, L2(37, 64, 64, 1, 0, 37 * 64), 1, L2(37, 64, 64, 1, 0, 37 * 64), "rows of 64");
+    check_softmax_bw(log, L2(9, 1028, 1036, 1, 4, 9 * 1036 + 4), 1, L2(9, 1028, 1032, 1, 8, 9 * 1032 + 8),
+                     "gapped rows");
+    check_softmax_bw(log, L2(37, 6, 6, 1, 0, 37 * 6), 1, L2(37, 6, 6, 1, 0, 37 * 6), "rows of 6");
+    check_softmax_bw(log, L2(37, 64, 64, 1, 0, 37 * 64), 0, L2(37, 64, 64, 1, 0, 37 * 64), "along dim 0");
+  }
+}
