@@ -538,3 +538,78 @@ Test(vulkan_texel_paths, softmax_backward) {
     check_softmax_bw(log, L2(37, 64, 64, 1, 0, 37 * 64), 0, L2(37, 64, 64, 1, 0, 37 * 64), "along dim 0");
   }
 }
+
+/* sgd_step (adam false: momentum 0.9, weight decay, nesterov) or
+ * adamw_step on n f32 elements at element offset `off` of their storages,
+ * in place (outputs = inputs) or not; returns every output's n values. */
+static float *run_optim(const char *devname, bool adam, int64_t n, int64_t off, bool in_place, int64_t step) {
+  bp_device_t *d = dev(devname);
+  int nin = adam ? 4 : 3, nout = adam ? 3 : 2;
+  int64_t storage = n + off, one = 1;
+  bp_tensor_t *in[4], *out[3], *bases[7];
+  for (int k = 0; k < nin + nout; ++k) {
+    float *vals = data(n, 61 + (uint32_t)(k < nin ? k : k - nin + 1)), *h = data(storage, 60);
+    for (int64_t i = 0; i < n; ++i) h[off + i] = k == 3 && adam ? vals[i] * vals[i] : vals[i]; /* exp_avg_sq >= 0 */
+    free(vals);
+    cr_assert_eq(bp_tensor_create_from_host(d, BP_DTYPE_F32, 1, &storage, h, (size_t)storage * 4, &bases[k]),
+                 BP_STATUS_OK);
+    free(h);
+    bp_tensor_t *v = NULL;
+    cr_assert_eq(bp_tensor_as_strided(bases[k], 1, &n, &one, off, &v), BP_STATUS_OK);
+    if (k < nin) in[k] = v;
+    else out[k - nin] = v;
+  }
+  if (in_place) {
+    for (int k = 0; k < nout; ++k) {
+      bp_tensor_release(out[k]);
+      out[k] = bp_tensor_retain(in[k == 0 ? 0 : k + 1]);
+    }
+  }
+  uint32_t id = 0;
+  cr_assert_eq(bp_op_find(adam ? "adamw_step" : "sgd_step", &id), BP_STATUS_OK);
+  bp_attr_t attrs[5] = {
+      {.struct_size = sizeof(bp_attr_t), .name = "lr", .type = BP_ATTR_FLOAT, .value.f = 0.01},
+      {.struct_size = sizeof(bp_attr_t), .name = "weight_decay", .type = BP_ATTR_FLOAT, .value.f = 0.05},
+      {.struct_size = sizeof(bp_attr_t), .name = "step", .type = BP_ATTR_INT, .value.i = step},
+      {.struct_size = sizeof(bp_attr_t), .name = "momentum", .type = BP_ATTR_FLOAT, .value.f = 0.9},
+      {.struct_size = sizeof(bp_attr_t), .name = "nesterov", .type = BP_ATTR_BOOL, .value.b = true}};
+  cr_assert_eq(bp_op_run(id, (uint32_t)nin, in, adam ? 3 : 5, attrs, (uint32_t)nout, out), BP_STATUS_OK,
+               "%s on %s: %s", adam ? "adamw_step" : "sgd_step", devname, bp_last_error());
+  float *res = malloc((size_t)(n * nout) * 4);
+  cr_assert(res);
+  for (int k = 0; k < nout; ++k)
+    cr_assert_eq(bp_tensor_copy_to_host(out[k], res + k * n, (size_t)n * 4), BP_STATUS_OK);
+  for (int k = 0; k < nin; ++k) bp_tensor_release(in[k]);
+  for (int k = 0; k < nout; ++k) bp_tensor_release(out[k]);
+  for (int k = 0; k < nin + nout; ++k) bp_tensor_release(bases[k]);
+  return res;
+}
+
+/* vulkan:0 at a vec4 offset (the vec4 variant on CPU devices) and at an
+ * odd one (the general shader) give the same bits (the same f32
+ * operations); both within 16 eps of ref:0 (which rounds fewer times), as
+ * conformance's k-term relative rule allows. */
+static void check_optim(bool adam, int64_t n, bool in_place, int64_t step) {
+  int nout = adam ? 3 : 2;
+  float *v4 = run_optim("vulkan:0", adam, n, 4, in_place, step), *v1 = run_optim("vulkan:0", adam, n, 1, in_place, step);
+  float *r = run_optim("ref:0", adam, n, 4, in_place, step);
+  for (int64_t i = 0; i < n * nout; ++i) {
+    cr_assert(memcmp(&v4[i], &v1[i], 4) == 0, "%s n %lld: value %lld: vec4 %.9g, general %.9g",
+              adam ? "adamw" : "sgd", (long long)n, (long long)i, (double)v4[i], (double)v1[i]);
+    cr_assert(fabs((double)v4[i] - (double)r[i]) <= 16 * FLT_EPSILON * (fabs((double)r[i]) + 1.0),
+              "%s n %lld: value %lld: vulkan %.9g, ref %.9g", adam ? "adamw" : "sgd", (long long)n, (long long)i,
+              (double)v4[i], (double)r[i]);
+  }
+  free(v4);
+  free(v1);
+  free(r);
+}
+
+Test(vulkan_texel_paths, optimizers) {
+  for (int adam = 0; adam < 2; ++adam) {
+    check_optim(adam, 1000, false, 1);
+    check_optim(adam, 1000, true, 3);
+    check_optim(adam, 1001, true, 2);
+    check_optim(adam, 4, false, 5);
+  }
+}
