@@ -42,6 +42,7 @@ const bool EWV_A0 = (OP_MODE & 512u) != 0u;    // input 1 has inner stride 0
 const bool EWV_B0 = (OP_MODE & 1024u) != 0u;   // input 2 has inner stride 0
 const bool EWV_AS = (OP_MODE & 2048u) != 0u;   // input 1 through an R32 view
 const bool EWV_BS = (OP_MODE & 4096u) != 0u;   // input 2 through an R32 view
+const bool EWV_TAIL = (OP_MODE & 32768u) != 0u; // one dim, numel % 4 != 0 (else no tail code to compile)
 
 // Element index of the vec4 (row, c4) of operand k (its first element), or
 // of its element (inner stride 0).
@@ -104,7 +105,7 @@ void main() {
   }
   [[unroll]] for (int j = 0; j < EW_V4; ++j)
     if (q0 + uint(j) < n4) dO4[bp_v4_elem(0u, false, orow[j], oc4[j]) >> 2] = r[j];
-  if (!EWV_ND2 && q0 + uint(EW_V4) >= n4) {
+  if (EWV_TAIL && q0 + uint(EW_V4) >= n4) {
     for (uint i = n4 * 4u; i < P(0); ++i) {
 #if EW_V4_NIN > 1
       EWV_OST v = bp_v1_op(bp_v1_fetch(tA, 1u, EWV_AS, i), bp_v1_fetch(tB, 2u, EWV_BS, i));

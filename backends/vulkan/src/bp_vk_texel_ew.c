@@ -57,7 +57,7 @@ static bp_status_t record_vec4(bpvk_device_t *d, const bp_kernel_call_t *call, c
   VkBuffer bufs[3] = {bpvk_vt(ops[0]).buffer, VK_NULL_HANDLE, VK_NULL_HANDLE};
   VkBuffer tex[3] = {VK_NULL_HANDLE, VK_NULL_HANDLE, VK_NULL_HANDLE};
   VkFormat fmt[3] = {VK_FORMAT_UNDEFINED, VK_FORMAT_UNDEFINED, VK_FORMAT_UNDEFINED};
-  spec |= nd == 2 ? 256u : 0u;
+  spec |= (nd == 2 ? 256u : 0u) | (nd == 1 && w[BPVK_EW_NUMEL] % 4 ? 32768u : 0u);
   for (uint32_t k = 0; k <= nin; ++k) {
     const uint32_t *opw = w + BPVK_EW_OP0 + BPVK_EW_OPSTRIDE * k; /* offset, strides */
     uint32_t inner = opw[nd], outer = nd == 2 ? opw[1] : 0;
