@@ -231,6 +231,12 @@ bp_status_t bpvk_dispatch_n(bpvk_device_t *d, int32_t variant, uint32_t spec, co
 bp_status_t bpvk_dispatch_texel(bpvk_device_t *d, int32_t variant, uint32_t spec, const VkBuffer tensors[3],
                                 const VkBuffer texels[BPVK_MAX_TEXELS], const VkFormat formats[BPVK_MAX_TEXELS],
                                 const uint32_t *params, uint32_t nparams, uint32_t gx, uint32_t gy, uint32_t gz);
+/* The same with ntensors (<= BPVK_MAX_TENSORS) tensor buffers at bindings
+ * 1..ntensors. */
+bp_status_t bpvk_dispatch_texel_n(bpvk_device_t *d, int32_t variant, uint32_t spec, const VkBuffer *tensors,
+                                  uint32_t ntensors, const VkBuffer texels[BPVK_MAX_TEXELS],
+                                  const VkFormat formats[BPVK_MAX_TEXELS], const uint32_t *params, uint32_t nparams,
+                                  uint32_t gx, uint32_t gy, uint32_t gz);
 /* Drops cached descriptor sets and views naming this buffer (before destroying it). */
 void bpvk_forget_buffer(bpvk_device_t *d, VkBuffer buffer);
 
