@@ -19,7 +19,13 @@
 #include "fmath.glsl"
 #endif
 
+#ifdef EW_VEC4
+// The vec4 variant: the op in the low 8 bits, ewv4.glsl's mode above.
+layout(constant_id = 0) const uint OP_MODE = 0;
+const uint OP = OP_MODE & 255u;
+#else
 layout(constant_id = 0) const uint OP = 0;
+#endif
 
 #if DT_O >= 6
 #if DT_O == 9
@@ -97,6 +103,33 @@ float bp_atan2(float y, float x) {
 #endif
 #endif
 
+#ifdef EW_VEC4
+// f32 only: the vec4 variant (ewv4.glsl); div's rounding mode in bits
+// 13..14 of OP_MODE (lavapipe runs both sides of a branch: a mode read
+// from the parameters would cost every division the floor one's fmod).
+const uint EWV_DIV_MODE = (OP_MODE >> 13) & 3u;
+float bp_v1_op(float x, float y) {
+  float al = uintBitsToFloat(P(BP_EW_EXTRA));
+  precise float r;
+  switch (OP) {
+    case 0: r = x + al * y; break;
+    case 1: r = x - al * y; break;
+    case 2: r = x * y; break;
+    case 3: r = bp_div(x, y, EWV_DIV_MODE); break;
+    case 4: r = bp_rem(x, y); break;
+    case 5: r = bp_pow(x, y); break;
+    case 6: r = bp_max(x, y); break;
+    case 7: r = bp_min(x, y); break;
+    default: r = bp_atan2(x, y); break;
+  }
+  return r;
+}
+vec4 bp_v4_op(vec4 x, vec4 y) {
+  return vec4(bp_v1_op(x.x, y.x), bp_v1_op(x.y, y.y), bp_v1_op(x.z, y.z), bp_v1_op(x.w, y.w));
+}
+#define EW_V4_NIN 2
+#include "ewv4.glsl"
+#else
 void main() {
   uint idx = bp_linear_id();
   if (idx >= P(0)) return;
@@ -193,3 +226,4 @@ void main() {
 #endif
 #endif
 }
+#endif

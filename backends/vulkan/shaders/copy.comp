@@ -33,6 +33,18 @@ float bp_int_to_f32_odd(ITYPE v) {
   return v < ITYPE(0) ? -f : f;
 }
 
+#ifdef EW_VEC4
+// 4-byte raw copies only (DT_A == DT_O == 4): the vec4 variant (ewv4.glsl)
+// moving uvec4s through R32G32B32A32_UINT / R32_UINT views, bits unchanged.
+layout(constant_id = 0) const uint OP_MODE = 0;
+#define EWV_VT uvec4
+#define EWV_ST uint
+#define EWV_SAMPLER usamplerBuffer
+uvec4 bp_v4_op(uvec4 x) { return x; }
+uint bp_v1_op(uint x) { return x; }
+#define EW_V4_NIN 1
+#include "ewv4.glsl"
+#else
 void main() {
   uint idx = bp_linear_id();
   if (idx >= P(0)) return;
@@ -77,3 +89,4 @@ void main() {
 #endif
 #endif
 }
+#endif

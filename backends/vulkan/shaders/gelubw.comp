@@ -9,14 +9,14 @@
 #include "types.glsl"
 #include "elementwise.glsl"
 #include "fmath.glsl"
+#ifdef EW_VEC4
+layout(constant_id = 0) const uint OP_MODE = 0;
+const uint OP = OP_MODE & 255u;
+#else
 layout(constant_id = 0) const uint OP = 0;
+#endif
 
-void main() {
-  uint idx = bp_linear_id();
-  if (idx >= P(0)) return;
-  uint o, a, b;
-  bp_ew_offsets(idx, o, a, b);
-  float g = LOADF_A(a), v = LOADF_B(b);
+float bp_gelu_bw(float g, float v) {
   const float beta = 0.7978845608028654, kappa = 0.044715;
   precise float d;
   if (OP == 1u) {
@@ -28,5 +28,23 @@ void main() {
     d = cdf + v * pdf;
   }
   precise float r = g * d;
-  STOREF_O(o, r);
+  return r;
 }
+
+#ifdef EW_VEC4
+// f32 only: the vec4 variant (ewv4.glsl).
+float bp_v1_op(float g, float v) { return bp_gelu_bw(g, v); }
+vec4 bp_v4_op(vec4 g, vec4 v) {
+  return vec4(bp_gelu_bw(g.x, v.x), bp_gelu_bw(g.y, v.y), bp_gelu_bw(g.z, v.z), bp_gelu_bw(g.w, v.w));
+}
+#define EW_V4_NIN 2
+#include "ewv4.glsl"
+#else
+void main() {
+  uint idx = bp_linear_id();
+  if (idx >= P(0)) return;
+  uint o, a, b;
+  bp_ew_offsets(idx, o, a, b);
+  STOREF_O(o, bp_gelu_bw(LOADF_A(a), LOADF_B(b)));
+}
+#endif

@@ -6,6 +6,23 @@
 #include "types.glsl"
 #include "elementwise.glsl"
 
+#ifdef EW_VEC4
+// f32 only: the vec4 variant (ewv4.glsl), 4 bools stored as one uint.
+layout(constant_id = 0) const uint OP_MODE = 0;
+const uint OP = OP_MODE & 255u;
+uint8_t bp_v1_op(float x) {
+  bool r = OP == 0u ? x == 0.0 : OP == 1u ? isnan(x) : isinf(x);
+  return uint8_t(r ? 1u : 0u);
+}
+uint bp_v4_op(vec4 x) {
+  return uint(bp_v1_op(x.x)) | (uint(bp_v1_op(x.y)) << 8) | (uint(bp_v1_op(x.z)) << 16) |
+         (uint(bp_v1_op(x.w)) << 24);
+}
+#define EWV_OVT uint
+#define EWV_OST uint8_t
+#define EW_V4_NIN 1
+#include "ewv4.glsl"
+#else
 layout(constant_id = 0) const uint OP = 0;
 
 void main() {
@@ -27,3 +44,4 @@ void main() {
 #endif
   dO[o] = uint8_t(r ? 1u : 0u);
 }
+#endif

@@ -14,7 +14,13 @@
 #include "elementwise.glsl"
 #include "fmath.glsl"
 
+#ifdef EW_VEC4
+// The vec4 variant: the op in the low 8 bits, ewv4.glsl's mode above.
+layout(constant_id = 0) const uint OP_MODE = 0;
+const uint OP = OP_MODE & 255u;
+#else
 layout(constant_id = 0) const uint OP = 0;
+#endif
 #define E(k) P(BP_EW_EXTRA + (k))
 #define F32(k) uintBitsToFloat(E(k))
 #define F64(k) packDouble2x32(uvec2(E(k), E((k) + 1)))
@@ -125,6 +131,13 @@ IT f(IT x) {
 }
 #endif
 
+#ifdef EW_VEC4
+// f32 only: the vec4 variant (ewv4.glsl).
+float bp_v1_op(float x) { return f(x); }
+vec4 bp_v4_op(vec4 x) { return vec4(f(x.x), f(x.y), f(x.z), f(x.w)); }
+#define EW_V4_NIN 1
+#include "ewv4.glsl"
+#else
 void main() {
   uint idx = bp_linear_id();
   if (idx >= P(0)) return;
@@ -138,3 +151,4 @@ void main() {
   STOREI_O(o, f(LOADI_A(a)));
 #endif
 }
+#endif

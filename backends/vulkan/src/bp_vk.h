@@ -159,6 +159,8 @@ typedef struct bpvk_ctx {
   VkInstance instance;
   bool validation;
   bool matmul_tiled; /* option matmul_tiled: shared-memory matmul on CPU devices too */
+  bool conv_gpu_paths; /* BP_VULKAN_CONV_GPU_PATHS=1: conv's GPU choices on CPU devices too */
+  bool pool_gpu_paths; /* BP_VULKAN_POOL_GPU_PATHS=1: the pools' GPU choices on CPU devices too */
   VkDebugUtilsMessengerEXT messenger;
   uint64_t validation_errors;
   char last_validation[256];
@@ -230,6 +232,12 @@ bp_status_t bpvk_dispatch_n(bpvk_device_t *d, int32_t variant, uint32_t spec, co
 bp_status_t bpvk_dispatch_texel(bpvk_device_t *d, int32_t variant, uint32_t spec, const VkBuffer tensors[3],
                                 const VkBuffer texels[BPVK_MAX_TEXELS], const VkFormat formats[BPVK_MAX_TEXELS],
                                 const uint32_t *params, uint32_t nparams, uint32_t gx, uint32_t gy, uint32_t gz);
+/* The same with ntensors (<= BPVK_MAX_TENSORS) tensor buffers at bindings
+ * 1..ntensors. */
+bp_status_t bpvk_dispatch_texel_n(bpvk_device_t *d, int32_t variant, uint32_t spec, const VkBuffer *tensors,
+                                  uint32_t ntensors, const VkBuffer texels[BPVK_MAX_TEXELS],
+                                  const VkFormat formats[BPVK_MAX_TEXELS], const uint32_t *params, uint32_t nparams,
+                                  uint32_t gx, uint32_t gy, uint32_t gz);
 /* The same; the last parameter word is a check word (check names the error; may be NULL). */
 bp_status_t bpvk_dispatch_texel_checked(bpvk_device_t *d, int32_t variant, uint32_t spec, const VkBuffer tensors[3],
                                         const VkBuffer texels[BPVK_MAX_TEXELS],

@@ -104,6 +104,36 @@ bp_status_t bpvk_ops_attn_register(bpvk_ctx_t *ctx);
 bp_status_t bpvk_ops_convbw_register(bpvk_ctx_t *ctx);
 bp_status_t bpvk_ops_convd_register(bpvk_ctx_t *ctx);
 
+/* ---- CPU drivers: texel paths (bp_vk_texel_ew.c) ---- */
+/* A CPU device (lavapipe) with vec4 texel reads. */
+bool bpvk_texel_cpu(const bpvk_device_t *d);
+/* f32 elementwise through vec4 texel reads (shaders/ewv4.glsl) on CPU
+ * devices: the call's output and its 1 or 2 inputs, `variant` an
+ * EW_VEC4 shader variant; UNSUPPORTED (nothing recorded) when the call
+ * does not fit. */
+bp_status_t bpvk_record_ew_vec4(bpvk_device_t *d, const bp_kernel_call_t *call, const char *variant, uint32_t spec,
+                                const uint32_t extra[BPVK_EW_NEXTRA]);
+/* The same for a copy between tensors of one 4-byte dtype (bits moved
+ * unchanged through UINT texel views, shaders/copy.comp's vec4 variant). */
+bp_status_t bpvk_record_copy_vec4(bpvk_device_t *d, const bp_kernel_call_t *call);
+/* The same for comparisons of two f32 tensors and predicates of one (bool
+ * out, 4 per uint store; the vec4 variants of shaders/compare.comp and
+ * predicate.comp), op as their OP. */
+bp_status_t bpvk_record_cmp_vec4(bpvk_device_t *d, const bp_kernel_call_t *call, uint32_t op);
+/* The f32 sum (mean: divided by the term count) through vec4 texel reads
+ * on CPU devices (bp_vk_texel_sum.c; locks the device itself): UNSUPPORTED
+ * (nothing recorded) when the call does not fit. */
+bp_status_t bpvk_sum_texel(const bp_kernel_call_t *call, bool mean);
+/* f32 layer_norm (rms false) and rms_norm through vec4 texel reads on CPU
+ * devices (bp_vk_texel_norm.c; locks the device itself), one invocation
+ * per row: UNSUPPORTED (nothing recorded) when the call does not fit. */
+bp_status_t bpvk_norm_texel(const bp_kernel_call_t *call, bool rms);
+/* f32 softmax (op 0), log_softmax (1), softmax_backward (2) and
+ * log_softmax_backward (3) through vec4 texel reads on CPU devices
+ * (bp_vk_texel_softmax.c; locks the device itself), one invocation per
+ * row: UNSUPPORTED (nothing recorded) when the call does not fit. */
+bp_status_t bpvk_softmax_texel(const bp_kernel_call_t *call, uint32_t op);
+
 /* matmul's record path (bp_vk_kernels.c) for ops built on it: o = a @ b in
  * matmul's kernel form; false from bpvk_matmul_usable when it cannot. */
 bool bpvk_matmul_usable(bpvk_device_t *d, const bp_tensor_desc_t *a, const bp_tensor_desc_t *b,

@@ -186,11 +186,17 @@ static bp_status_t rec_unary(bpvk_device_t *d, const bp_kernel_call_t *call, int
   put_f64(e + 10, mx);
   e[16] = mode;
   e[17] = flags;
+  bp_status_t s = bpvk_record_ew_vec4(d, call, "unary_v4_8", k->op, e);
+  if (s != BP_STATUS_UNSUPPORTED) return s;
   return rec_ew(d, call, variant, k->op, e);
 }
 
 static bp_status_t rec_spec(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
   const bpvk_kernel_t *k = call->kernel_data;
+  if (k->sub == K_CMP || k->sub == K_PRED) { /* f32 on CPU devices, where it fits */
+    bp_status_t s = bpvk_record_cmp_vec4(d, call, k->op);
+    if (s != BP_STATUS_UNSUPPORTED) return s;
+  }
   return rec_ew(d, call, variant, k->op, NULL);
 }
 
@@ -245,16 +251,63 @@ static bp_status_t rec_bernoulli(bpvk_device_t *d, const bp_kernel_call_t *call,
   return rec_ew_checked(d, call, variant, 0, e, "bernoulli: p must be in [0, 1]");
 }
 
+/* Row-major with no gaps (extent-1 dims aside). */
+static bool dense(const bp_tensor_desc_t *t) {
+  int64_t step = 1;
+  for (int32_t i = t->ndim - 1; i >= 0; --i) {
+    if (t->shape[i] == 1) continue;
+    if (t->strides[i] != step) return false;
+    step *= t->shape[i];
+  }
+  return true;
+}
+
 static bp_status_t rec_fill(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
   const bp_attr_t *fv = bp_abi_find_attr(call, "value"), *iv = bp_abi_find_attr(call, "value_int");
   double value = fv && fv->type == BP_ATTR_FLOAT ? fv->value.f : 0.0;
   int64_t value_int = iv && iv->type == BP_ATTR_INT ? iv->value.i : 0;
   uint64_t bits = bpvk_element_bits(call->outputs[0]->dtype, value, value_int);
+  /* A dense output whose elements repeat one 4-byte word, on whole words:
+   * the driver's buffer fill (lavapipe: memset-like; GPUs: their fill). */
+  const bp_tensor_desc_t *o = call->outputs[0];
+  size_t es = bp_abi_dtype_size(o->dtype);
+  uint32_t word = es == 1 ? (uint32_t)(bits & 0xffu) * 0x01010101u
+                  : es == 2 ? (uint32_t)(bits & 0xffffu) * 0x00010001u
+                            : (uint32_t)bits;
+  const bpvk_alloc_t *oa = o->data;
+  uint64_t off = oa->offset + o->byte_offset, size = (uint64_t)numel_of(o) * es;
+  if (dense(o) && off % 4 == 0 && size % 4 == 0 && (es != 8 || (uint32_t)(bits >> 32) == word)) {
+    bpvk_batch_t *b;
+    bp_status_t s = bpvk_batch_begin(d, &b);
+    if (s) return s;
+    vkCmdFillBuffer(b->cmd, oa->block->buffer, off, size, word);
+    bpvk_barrier(b);
+    return BP_STATUS_OK;
+  }
   uint32_t extra[EW_NEXTRA] = {(uint32_t)bits, (uint32_t)(bits >> 32)};
   return rec_ew(d, call, variant, 0, extra);
 }
 
 static bp_status_t rec_copy(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
+  /* One dtype, both dense, ranges apart: the bytes as they are, by the
+   * driver's buffer copy (lavapipe: memcpy; GPUs: their copy path). */
+  const bp_tensor_desc_t *src = call->inputs[0], *dst = call->outputs[0];
+  if (src->dtype == dst->dtype && dense(src) && dense(dst)) {
+    const bpvk_alloc_t *sa = src->data, *da = dst->data;
+    uint64_t size = (uint64_t)numel_of(dst) * bp_abi_dtype_size(dst->dtype);
+    uint64_t so = sa->offset + src->byte_offset, dof = da->offset + dst->byte_offset;
+    if (sa->block != da->block || so + size <= dof || dof + size <= so) {
+      bpvk_batch_t *b;
+      bp_status_t s = bpvk_batch_begin(d, &b);
+      if (s) return s;
+      VkBufferCopy region = {.srcOffset = so, .dstOffset = dof, .size = size};
+      vkCmdCopyBuffer(b->cmd, sa->block->buffer, da->block->buffer, 1, &region);
+      bpvk_barrier(b);
+      return BP_STATUS_OK;
+    }
+  }
+  bp_status_t s = bpvk_record_copy_vec4(d, call); /* 4-byte dtypes on CPU devices, where it fits */
+  if (s != BP_STATUS_UNSUPPORTED) return s;
   return rec_ew(d, call, variant, 0, NULL);
 }
 
@@ -276,6 +329,12 @@ static bp_status_t rec_binary(bpvk_device_t *d, const bp_kernel_call_t *call, in
     extra[1] = (uint32_t)(u >> 32);
   }
   bool int_div = (k->op == BI_DIV || k->op == BI_REM) && !(dt >= BP_DTYPE_F16);
+  /* f32 on CPU devices, where it fits; not atan2 (compute-bound: no gain,
+   * and a long pipeline compile). div's rounding mode as spec bits 13..14. */
+  if (dt == BP_DTYPE_F32 && call->num_inputs == 2 && k->op != BI_ATAN2 && extra[2] <= 2) {
+    bp_status_t s = bpvk_record_ew_vec4(d, call, "binary_v4_8", k->op | (k->op == BI_DIV ? extra[2] << 13 : 0u), extra);
+    if (s != BP_STATUS_UNSUPPORTED) return s;
+  }
   return rec_ew_checked(d, call, variant, k->op, extra, int_div ? "division by zero (integer div or remainder)" : NULL);
 }
 
@@ -501,9 +560,12 @@ static bp_status_t k_fill(const bp_kernel_call_t *c) { return run(c, rec_fill); 
 static bp_status_t k_copy(const bp_kernel_call_t *c) { return run(c, rec_copy); }
 static bp_status_t k_binary(const bp_kernel_call_t *c) { return run(c, rec_binary); }
 static bp_status_t k_sum(const bp_kernel_call_t *c) {
+  bp_status_t s = bpvk_sum_texel(c, false); /* f32 on CPU devices, where it fits */
+  if (s != BP_STATUS_UNSUPPORTED) return s;
   const bp_tensor_desc_t *x = c->inputs[0], *o = c->outputs[0];
   bool raw_acc = o->dtype == BP_DTYPE_F32 || o->dtype == BP_DTYPE_F64 || o->dtype == BP_DTYPE_I64;
-  if (raw_acc && bpvk_kernel_supports(c) && numel_of(o) > 0 && numel_of(o) < 64 && numel_of(x) / numel_of(o) >= SUM_SPLIT_MIN_TERMS)
+  if (raw_acc && bpvk_kernel_supports(c) && numel_of(o) > 0 && numel_of(o) < 64 &&
+      numel_of(x) / numel_of(o) >= SUM_SPLIT_MIN_TERMS)
     return k_sum_split(c);
   return run(c, rec_sum);
 }

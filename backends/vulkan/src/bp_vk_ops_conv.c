@@ -42,8 +42,7 @@ static bool elem_offset(const bp_tensor_desc_t *t, uint32_t *out) {
 
 bool bpvk_conv_cpu(const bpvk_device_t *d) {
   /* BP_VULKAN_CONV_GPU_PATHS=1 (tests): the GPU choices on CPU devices too */
-  const char *gpu = getenv("BP_VULKAN_CONV_GPU_PATHS");
-  return d->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU && !(gpu && gpu[0] == '1');
+  return d->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU && !d->ctx->conv_gpu_paths;
 }
 
 bool bpvk_conv_texel_reach(const bp_tensor_desc_t *t, uint64_t limit) {

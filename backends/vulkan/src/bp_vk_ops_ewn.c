@@ -41,8 +41,26 @@ static int operands(const bp_kernel_call_t *call, const bp_tensor_desc_t **ops) 
   return n;
 }
 
+/* The optimizers' vec4 variant (optim.comp OPT_VEC4) on CPU devices: f32,
+ * every operand one unit-stride dim at an offset in whole vec4s, numel a
+ * multiple of 4; the first three operands read as vec4 texels. */
+static bool optim_vec4(bpvk_device_t *d, const bp_tensor_desc_t *const *ops, int n, const uint32_t *w,
+                       const char *vec, int32_t *v) {
+  *v = vec ? bpvk_variant_find(vec) : -1;
+  if (!vec || !bpvk_texel_cpu(d) || !bpvk_variant_usable(d, *v) || w[BPVK_EW_NDIM] != 1 || w[BPVK_EW_NUMEL] % 4)
+    return false;
+  uint64_t reach = 4ull * d->props.limits.maxTexelBufferElements;
+  for (int k = 0; k < n; ++k) {
+    uint32_t off = w[BPVK_EW_OP0 + BPVK_EW_OPSTRIDE * k];
+    if (ops[k]->dtype != BP_DTYPE_F32 || w[BPVK_EW_OP0 + BPVK_EW_OPSTRIDE * k + 1] != 1 || off % 4 ||
+        (k < 3 && off + (uint64_t)w[BPVK_EW_NUMEL] > reach))
+      return false;
+  }
+  return true;
+}
+
 static bp_status_t record_ewn(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant, uint32_t *w,
-                              uint32_t nwords) {
+                              uint32_t nwords, const char *vec) {
   const bp_tensor_desc_t *ops[BPVK_MAX_TENSORS];
   int n = operands(call, ops);
   /* bpvk_ewn_params walks the shape of its first operand: in the
@@ -50,6 +68,16 @@ static bp_status_t record_ewn(bpvk_device_t *d, const bp_kernel_call_t *call, in
   uint32_t head[BPVK_EWN_EXTRA];
   bpvk_ewn_params(head, ops, n);
   memcpy(w, head, sizeof head);
+  int32_t vv;
+  if (optim_vec4(d, ops, n, w, vec, &vv)) {
+    VkBuffer bufs[BPVK_MAX_TENSORS];
+    for (int k = 0; k < n; ++k) bufs[k] = bpvk_vt(ops[k]).buffer;
+    VkBuffer tex[3] = {bufs[0], bufs[1], bufs[2]};
+    VkFormat fmt[3] = {VK_FORMAT_R32G32B32A32_SFLOAT, VK_FORMAT_R32G32B32A32_SFLOAT, VK_FORMAT_R32G32B32A32_SFLOAT};
+    uint32_t gx, gy;
+    bpvk_grid_1d((w[BPVK_EW_NUMEL] / 4 + 3) / 4, 256, &gx, &gy); /* 4 vec4s per invocation */
+    return bpvk_dispatch_texel_n(d, vv, 0, bufs, (uint32_t)n, tex, fmt, w, nwords, gx, gy, 1);
+  }
   uint32_t gx, gy;
   bpvk_grid_1d(w[BPVK_EW_NUMEL], 256, &gx, &gy);
   return bpvk_record_tensors(d, call, variant, 0, w, nwords, gx, gy, 1, NULL);
@@ -57,7 +85,7 @@ static bp_status_t record_ewn(bpvk_device_t *d, const bp_kernel_call_t *call, in
 
 static bp_status_t rec_where(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
   uint32_t w[BPVK_EWN_EXTRA];
-  return record_ewn(d, call, variant, w, BPVK_EWN_EXTRA);
+  return record_ewn(d, call, variant, w, BPVK_EWN_EXTRA, NULL);
 }
 
 /* A constant for the shader: f32 words for f16/bf16/f32, f64 pairs for f64. */
@@ -77,7 +105,7 @@ static bp_status_t rec_sgd(bpvk_device_t *d, const bp_kernel_call_t *call, int32
   w[BPVK_EWN_EXTRA + 8] = (bpvk_attr_b(call, "nesterov", false) ? 1u : 0u) |
                           (bpvk_attr_b(call, "maximize", false) ? 2u : 0u) |
                           (bpvk_attr_i(call, "step", 1) <= 1 ? 4u : 0u);
-  return record_ewn(d, call, variant, w, BPVK_EWN_EXTRA + 16);
+  return record_ewn(d, call, variant, w, BPVK_EWN_EXTRA + 16, "sgd_v4_8");
 }
 
 static bp_status_t rec_adamw(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
@@ -96,7 +124,7 @@ static bp_status_t rec_adamw(bpvk_device_t *d, const bp_kernel_call_t *call, int
   put_c(w, 6, eps, f64);
   put_c(w, 7, lr / (1.0 - pow(b1, step)), f64);
   w[BPVK_EWN_EXTRA + 16] = bpvk_attr_b(call, "maximize", false) ? 2u : 0u;
-  return record_ewn(d, call, variant, w, BPVK_EWN_EXTRA + 32);
+  return record_ewn(d, call, variant, w, BPVK_EWN_EXTRA + 32, "adamw_v4_8");
 }
 
 static bp_status_t k_where(const bp_kernel_call_t *c) { return bpvk_kernel_run(c, rec_where); }

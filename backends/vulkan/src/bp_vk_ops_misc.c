@@ -74,7 +74,10 @@ static bp_status_t rec_arange(bpvk_device_t *d, const bp_kernel_call_t *call, in
 }
 
 static bp_status_t rec_gelu_bw(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
-  return bpvk_record_ew(d, call, variant, bpvk_attr_i(call, "approximate", 0) == 1 ? 1u : 0u, NULL, NULL);
+  uint32_t op = bpvk_attr_i(call, "approximate", 0) == 1 ? 1u : 0u;
+  bp_status_t s = bpvk_record_ew_vec4(d, call, "gelubw_v4_8", op, NULL); /* f32 on CPU devices, where it fits */
+  if (s != BP_STATUS_UNSUPPORTED) return s;
+  return bpvk_record_ew(d, call, variant, op, NULL, NULL);
 }
 
 static bp_status_t k_tri(const bp_kernel_call_t *c) { return bpvk_kernel_run(c, rec_tri); }

@@ -374,7 +374,14 @@ static bool nn_ok(const bp_kernel_call_t *call, const bpvk_kernel_t *k) {
 }
 
 static bp_status_t k_linear(const bp_kernel_call_t *c) { return bpvk_kernel_run(c, rec_linear); }
-static bp_status_t k_softmax(const bp_kernel_call_t *c) { return bpvk_kernel_run(c, rec_softmax); }
+static bp_status_t k_softmax(const bp_kernel_call_t *c) {
+  const bpvk_kernel_t *k = c->kernel_data;
+  if (k->op <= NN_LOG_SOFTMAX_BW) { /* f32 rows on CPU devices, where they fit (same order) */
+    bp_status_t s = bpvk_softmax_texel(c, k->op - NN_SOFTMAX);
+    if (s != BP_STATUS_UNSUPPORTED) return s;
+  }
+  return bpvk_kernel_run(c, rec_softmax);
+}
 static bp_status_t k_xent(const bp_kernel_call_t *c) { return bpvk_kernel_run(c, rec_xent); }
 static bp_status_t k_one_hot(const bp_kernel_call_t *c) { return bpvk_kernel_run(c, rec_one_hot); }
 static bp_status_t k_maxpool(const bp_kernel_call_t *c) { return bpvk_kernel_run(c, rec_maxpool); }

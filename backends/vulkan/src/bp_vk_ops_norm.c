@@ -177,7 +177,14 @@ static bp_status_t rec_norm(bpvk_device_t *d, const bp_kernel_call_t *call, int3
   return bpvk_dispatch_n(d, variant, 0, order, T_COUNT, w, NW_WORDS, gx, gy, 1, NULL);
 }
 
-static bp_status_t k_norm(const bp_kernel_call_t *c) { return bpvk_kernel_run(c, rec_norm); }
+static bp_status_t k_norm(const bp_kernel_call_t *c) {
+  const bpvk_kernel_t *k = c->kernel_data;
+  if (k->op == NM_LAYER || k->op == NM_RMS) { /* f32 rows on CPU devices, where they fit */
+    bp_status_t s = bpvk_norm_texel(c, k->op == NM_RMS);
+    if (s != BP_STATUS_UNSUPPORTED) return s;
+  }
+  return bpvk_kernel_run(c, rec_norm);
+}
 
 /* ---- backward (shaders/normbw.comp) ---- */
 

@@ -13,7 +13,6 @@
  * BP_VULKAN_POOL_GPU_PATHS=1 (tests): CPU devices choose as GPUs do. */
 #include "bp_vk_ops_pool.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 enum {
@@ -62,8 +61,7 @@ static bool pool_contiguous(const int64_t *e, const int64_t *s) {
 }
 
 static bool cpu_paths(const bpvk_device_t *d) {
-  const char *gpu = getenv("BP_VULKAN_POOL_GPU_PATHS");
-  return d->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU && d->texel && !(gpu && gpu[0] == '1');
+  return d->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU && d->texel && !d->ctx->pool_gpu_paths;
 }
 
 bp_status_t bpvk_maxpool_bw_cpu(bpvk_device_t *d, const bp_kernel_call_t *call, bool *done) {

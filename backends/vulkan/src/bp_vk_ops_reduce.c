@@ -85,7 +85,14 @@ static bp_status_t rec_red(bpvk_device_t *d, const bp_kernel_call_t *call, int32
   return bpvk_dispatch(d, variant, 0, bufs, w, RW_WORDS, gx, gy, 1);
 }
 
-static bp_status_t k_red(const bp_kernel_call_t *c) { return bpvk_kernel_run(c, rec_red); }
+static bp_status_t k_red(const bp_kernel_call_t *c) {
+  const bpvk_kernel_t *k = c->kernel_data;
+  if (k->op == R_MEAN && red_ok(c, k)) { /* f32 on CPU devices, where it fits */
+    bp_status_t s = bpvk_sum_texel(c, true);
+    if (s != BP_STATUS_UNSUPPORTED) return s;
+  }
+  return bpvk_kernel_run(c, rec_red);
+}
 
 /* ---- cumsum, cumprod: lines along dim (shaders/rows.glsl words) ---- */
 

@@ -188,6 +188,8 @@ static bp_status_t vk_init(const bp_host_api_t *host, void **out_ctx) {
   ctx->host = host;
   pthread_mutex_init(&ctx->log_mu, NULL);
   ctx->matmul_tiled = option_on(host, "matmul_tiled");
+  ctx->conv_gpu_paths = option_on(host, "conv_gpu_paths");
+  ctx->pool_gpu_paths = option_on(host, "pool_gpu_paths");
   VkResult r = create_instance(ctx);
   if (r != VK_SUCCESS) {
     /* No loader ICD, no driver: a plugin with no devices, not a failure. */

@@ -554,6 +554,14 @@ bp_status_t bpvk_dispatch_n(bpvk_device_t *d, int32_t variant, uint32_t spec, co
   return dispatch(d, variant, spec, tensors, ntensors, NULL, NULL, params, nparams, gx, gy, gz, check);
 }
 
+bp_status_t bpvk_dispatch_texel_n(bpvk_device_t *d, int32_t variant, uint32_t spec, const VkBuffer *tensors,
+                                  uint32_t ntensors, const VkBuffer texels[BPVK_MAX_TEXELS],
+                                  const VkFormat formats[BPVK_MAX_TEXELS], const uint32_t *params, uint32_t nparams,
+                                  uint32_t gx, uint32_t gy, uint32_t gz) {
+  if (!d->texel) return bpvk_fail(d->ctx, BP_STATUS_UNSUPPORTED, "vulkan: this device has no texel reads");
+  return dispatch(d, variant, spec, tensors, ntensors, texels, formats, params, nparams, gx, gy, gz, NULL);
+}
+
 bp_status_t bpvk_dispatch_texel(bpvk_device_t *d, int32_t variant, uint32_t spec, const VkBuffer tensors[3],
                                 const VkBuffer texels[BPVK_MAX_TEXELS], const VkFormat formats[BPVK_MAX_TEXELS],
                                 const uint32_t *params, uint32_t nparams, uint32_t gx, uint32_t gy, uint32_t gz) {
