@@ -179,3 +179,15 @@ bool bpvk_attr_b(const bp_kernel_call_t *call, const char *name, bool def) {
   const bp_attr_t *a = bp_abi_find_attr(call, name);
   return a && a->type == BP_ATTR_BOOL ? a->value.b : def;
 }
+
+int64_t bpvk_attr2(const bp_kernel_call_t *call, const char *name, int i, int64_t def) {
+  const bp_attr_t *a = bp_abi_find_attr(call, name);
+  if (!a || a->type != BP_ATTR_INTS || a->count == 0) return def;
+  return a->value.ints[a->count >= 2 ? i : 0];
+}
+
+void bpvk_nchw(const bp_tensor_desc_t *t, int64_t e[4], int64_t s[4]) {
+  int off = t->ndim == 4 ? 0 : 1;
+  e[0] = 1, s[0] = 0;
+  for (int32_t i = 0; i < t->ndim; ++i) e[i + off] = t->shape[i], s[i + off] = t->strides[i];
+}

@@ -141,4 +141,11 @@ bool bpvk_matmul_usable(bpvk_device_t *d, const bp_tensor_desc_t *a, const bp_te
 bp_status_t bpvk_record_matmul(bpvk_device_t *d, const bp_tensor_desc_t *a, const bp_tensor_desc_t *b,
                                const bp_tensor_desc_t *o);
 
+/* Value i (0 or 1) of an int-or-pair attribute of a 2-D op (kernel_size,
+ * stride, ...): the one value of a 1-entry list, def when absent or empty. */
+int64_t bpvk_attr2(const bp_kernel_call_t *call, const char *name, int i, int64_t def);
+/* [N, C, H, W] sizes (e) and strides (s) of a 3-D [C, H, W] or 4-D tensor;
+ * a missing N is 1 with stride 0. */
+void bpvk_nchw(const bp_tensor_desc_t *t, int64_t e[4], int64_t s[4]);
+
 #endif /* BACKPLANE_BACKENDS_VULKAN_BP_VK_KERNEL_UTIL_H_ */

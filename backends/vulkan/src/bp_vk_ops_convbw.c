@@ -29,12 +29,6 @@ static const bpvk_kernel_t kConvBw = {variant_convbw, convbw_ok, 0, 0};
 
 enum { CB_WORDS = 48 };
 
-static int64_t attr2(const bp_kernel_call_t *call, const char *name, int i, int64_t def) {
-  const bp_attr_t *a = bp_abi_find_attr(call, name);
-  if (!a || a->type != BP_ATTR_INTS || a->count == 0) return def;
-  return a->value.ints[a->count == 1 ? 0 : i];
-}
-
 /* [N, C, H, W] strides of a 3-D or 4-D tensor into w[0..3]. */
 static void nchw_strides(const bp_tensor_desc_t *t, uint32_t *w) {
   int off = t->ndim == 4 ? 0 : 1;
@@ -64,9 +58,9 @@ static bp_status_t rec_convbw(bpvk_device_t *d, const bp_kernel_call_t *call, in
   w[24] = (uint32_t)KH, w[25] = (uint32_t)KW;
   int64_t k[2] = {KH, KW};
   for (int i = 0; i < 2; ++i) {
-    int64_t dil = attr2(call, "dilation", i, 1);
-    w[26 + i] = (uint32_t)attr2(call, "stride", i, 1);
-    w[28 + i] = (uint32_t)(same ? dil * (k[i] - 1) / 2 : attr2(call, "padding", i, 0));
+    int64_t dil = bpvk_attr2(call, "dilation", i, 1);
+    w[26 + i] = (uint32_t)bpvk_attr2(call, "stride", i, 1);
+    w[28 + i] = (uint32_t)(same ? dil * (k[i] - 1) / 2 : bpvk_attr2(call, "padding", i, 0));
     w[30 + i] = (uint32_t)dil;
   }
   w[32] = (uint32_t)(OC / groups);

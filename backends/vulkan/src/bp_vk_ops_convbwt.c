@@ -30,12 +30,6 @@ enum { CB_GROUPS, CB_COUTG, CB_CG, CB_H, CB_W, CB_KH, CB_KW, CB_OH, CB_OW, CB_OH
  * busy, few partials to add up). */
 #define CBT_TARGET 512u
 
-static int64_t attr2(const bp_kernel_call_t *call, const char *name, int i, int64_t def) {
-  const bp_attr_t *a = bp_abi_find_attr(call, name);
-  if (!a || a->type != BP_ATTR_INTS || a->count == 0) return def;
-  return a->value.ints[a->count == 1 ? 0 : i];
-}
-
 /* [N, C, H, W] strides of a 3-D or 4-D tensor into w[0..3]. */
 static void nchw(const bp_tensor_desc_t *t, uint32_t *w) {
   int off = t->ndim == 4 ? 0 : 1;
@@ -72,8 +66,8 @@ static bool cbt_plan(const bp_kernel_call_t *call, const bpvk_device_t *d, cbt_p
   bool same = bpvk_attr_b(call, "padding_same", false);
   int64_t k[2] = {KH, KW};
   for (int i = 0; i < 2; ++i) {
-    int64_t dil = attr2(call, "dilation", i, 1), st = attr2(call, "stride", i, 1);
-    int64_t pad = same ? dil * (k[i] - 1) / 2 : attr2(call, "padding", i, 0);
+    int64_t dil = bpvk_attr2(call, "dilation", i, 1), st = bpvk_attr2(call, "stride", i, 1);
+    int64_t pad = same ? dil * (k[i] - 1) / 2 : bpvk_attr2(call, "padding", i, 0);
     if (st < 1 || dil < 1 || pad < 0 || st > 65535 || dil > 65535 || pad > 65535) return false;
     w[CB_SH + i] = (uint32_t)st;
     w[CB_PH + i] = (uint32_t)pad;

@@ -224,20 +224,6 @@ static bp_status_t rec_one_hot(bpvk_device_t *d, const bp_kernel_call_t *call, i
 
 enum { MP_WORDS = 36 };
 
-/* Value i of an int-or-tuple attribute over 2 dims; def when empty. */
-static int64_t attr2(const bp_kernel_call_t *call, const char *name, int i, int64_t def) {
-  const bp_attr_t *a = bp_abi_find_attr(call, name);
-  if (!a || a->type != BP_ATTR_INTS || a->count == 0) return def;
-  return a->value.ints[a->count == 2 ? i : 0];
-}
-
-/* [N, C, H, W] of a 3-D or 4-D tensor: sizes and strides. */
-static void nchw(const bp_tensor_desc_t *t, int64_t *e, int64_t *s) {
-  int off = t->ndim == 4 ? 0 : 1;
-  e[0] = 1, s[0] = 0;
-  for (int32_t i = 0; i < t->ndim; ++i) e[i + off] = t->shape[i], s[i + off] = t->strides[i];
-}
-
 static bp_status_t rec_maxpool(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
   const bpvk_kernel_t *k = call->kernel_data;
   bool bw = k->op == NN_MAXPOOL_BW;
@@ -250,9 +236,9 @@ static bp_status_t rec_maxpool(bpvk_device_t *d, const bp_kernel_call_t *call, i
   const bp_tensor_desc_t *v = bw ? call->inputs[0] : call->outputs[0];
   const bp_tensor_desc_t *ix = bw ? call->inputs[2] : call->outputs[1];
   int64_t xe[4], xs[4], ve[4], vs[4], ie[4], is[4], ge[4], gs[4];
-  nchw(x, xe, xs);
-  nchw(v, ve, vs);
-  nchw(ix, ie, is);
+  bpvk_nchw(x, xe, xs);
+  bpvk_nchw(v, ve, vs);
+  bpvk_nchw(ix, ie, is);
   uint32_t w[MP_WORDS];
   memset(w, 0, sizeof w);
   for (int i = 0; i < 4; ++i) {
@@ -267,16 +253,16 @@ static bp_status_t rec_maxpool(bpvk_device_t *d, const bp_kernel_call_t *call, i
   w[16] = bpvk_numel(v) ? bpvk_vt(v).offset : 0u;
   w[21] = bpvk_numel(ix) ? bpvk_vt(ix).offset : 0u;
   for (int i = 0; i < 2; ++i) {
-    int64_t ks = attr2(call, "kernel_size", i, 1);
+    int64_t ks = bpvk_attr2(call, "kernel_size", i, 1);
     w[22 + i] = (uint32_t)ks;
-    w[24 + i] = (uint32_t)attr2(call, "stride", i, ks);
-    w[26 + i] = (uint32_t)attr2(call, "padding", i, 0);
-    w[28 + i] = (uint32_t)attr2(call, "dilation", i, 1);
+    w[24 + i] = (uint32_t)bpvk_attr2(call, "stride", i, ks);
+    w[26 + i] = (uint32_t)bpvk_attr2(call, "padding", i, 0);
+    w[28 + i] = (uint32_t)bpvk_attr2(call, "dilation", i, 1);
   }
   uint64_t items = (uint64_t)bpvk_numel(v);
   if (bw) {
     const bp_tensor_desc_t *g = call->outputs[0];
-    nchw(g, ge, gs);
+    bpvk_nchw(g, ge, gs);
     for (int i = 0; i < 4; ++i) w[30 + i] = (uint32_t)gs[i];
     w[34] = bpvk_vt(g).offset;
     if ((uint64_t)bpvk_numel(g) > items) items = (uint64_t)bpvk_numel(g);
@@ -303,8 +289,8 @@ static bp_status_t rec_avgpool(bpvk_device_t *d, const bp_kernel_call_t *call, i
   const bp_tensor_desc_t *x = bw ? call->inputs[1] : call->inputs[0];
   const bp_tensor_desc_t *v = bw ? call->inputs[0] : call->outputs[0];
   int64_t xe[4], xs[4], ve[4], vs[4], ge[4], gs[4];
-  nchw(x, xe, xs);
-  nchw(v, ve, vs);
+  bpvk_nchw(x, xe, xs);
+  bpvk_nchw(v, ve, vs);
   uint32_t w[MP_WORDS];
   memset(w, 0, sizeof w);
   for (int i = 0; i < 4; ++i) {
@@ -317,10 +303,10 @@ static bp_status_t rec_avgpool(bpvk_device_t *d, const bp_kernel_call_t *call, i
   w[11] = (uint32_t)ve[3];
   w[16] = bpvk_numel(v) ? bpvk_vt(v).offset : 0u;
   for (int i = 0; i < 2; ++i) {
-    int64_t ks = attr2(call, "kernel_size", i, 1);
+    int64_t ks = bpvk_attr2(call, "kernel_size", i, 1);
     w[22 + i] = (uint32_t)ks;
-    w[24 + i] = (uint32_t)attr2(call, "stride", i, ks);
-    w[26 + i] = (uint32_t)attr2(call, "padding", i, 0);
+    w[24 + i] = (uint32_t)bpvk_attr2(call, "stride", i, ks);
+    w[26 + i] = (uint32_t)bpvk_attr2(call, "padding", i, 0);
   }
   w[28] = bpvk_attr_b(call, "count_include_pad", true) ? 1u : 0u;
   w[29] = (uint32_t)(int32_t)bpvk_attr_i(call, "divisor_override", 0);
@@ -328,7 +314,7 @@ static bp_status_t rec_avgpool(bpvk_device_t *d, const bp_kernel_call_t *call, i
   VkBuffer bufs[3] = {bpvk_numel(v) ? bpvk_vt(v).buffer : VK_NULL_HANDLE, VK_NULL_HANDLE, VK_NULL_HANDLE};
   if (bw) {
     const bp_tensor_desc_t *g = call->outputs[0];
-    nchw(g, ge, gs);
+    bpvk_nchw(g, ge, gs);
     for (int i = 0; i < 4; ++i) w[30 + i] = (uint32_t)gs[i];
     w[34] = bpvk_vt(g).offset;
     items = (uint64_t)bpvk_numel(g);

@@ -21,20 +21,6 @@ enum {
   MPC_IS = 22, MPC_IOFF = 26, MPC_OUT4 = 27, MPC_NVEC = 28, MPC_COL0 = 29, MPC_ROW0 = 31, MPC_CHECK = 35, MPC_WORDS = 36
 };
 
-/* Value i of an int-or-tuple attribute over 2 dims; def when empty. */
-static int64_t pool_attr2(const bp_kernel_call_t *call, const char *name, int i, int64_t def) {
-  const bp_attr_t *a = bp_abi_find_attr(call, name);
-  if (!a || a->type != BP_ATTR_INTS || a->count == 0) return def;
-  return a->value.ints[a->count == 2 ? i : 0];
-}
-
-/* [N, C, H, W] of a 3-D or 4-D tensor: sizes and strides. */
-static void pool_nchw(const bp_tensor_desc_t *t, int64_t *e, int64_t *s) {
-  int off = t->ndim == 4 ? 0 : 1;
-  e[0] = 1, s[0] = 0;
-  for (int32_t i = 0; i < t->ndim; ++i) e[i + off] = t->shape[i], s[i + off] = t->strides[i];
-}
-
 /* The multiplier m with mulhi(a, m) == a / dv for a * dv < 2^32 (0 for dv
  * 1: the shader takes a itself). */
 static uint32_t magic(uint64_t dv) { return dv <= 1 ? 0u : (uint32_t)((1ull << 32) / dv + 1); }
@@ -69,15 +55,15 @@ bp_status_t bpvk_maxpool_bw_cpu(bpvk_device_t *d, const bp_kernel_call_t *call, 
   const bp_tensor_desc_t *g = call->inputs[0], *ix = call->inputs[2], *gi = call->outputs[0];
   if (!cpu_paths(d) || gi->dtype != BP_DTYPE_F32 || bpvk_numel(g) == 0) return BP_STATUS_OK;
   int64_t ge[4], gs[4], ie[4], is[4], xe[4], xs[4];
-  pool_nchw(g, ge, gs);
-  pool_nchw(ix, ie, is);
-  pool_nchw(gi, xe, xs);
+  bpvk_nchw(g, ge, gs);
+  bpvk_nchw(ix, ie, is);
+  bpvk_nchw(gi, xe, xs);
   int64_t k[2], s[2], p[2];
   for (int i = 0; i < 2; ++i) {
-    k[i] = pool_attr2(call, "kernel_size", i, 1);
-    s[i] = pool_attr2(call, "stride", i, k[i]);
-    p[i] = pool_attr2(call, "padding", i, 0);
-    if (pool_attr2(call, "dilation", i, 1) != 1 || k[i] < 1 || s[i] < 1 || p[i] < 0 || p[i] >= k[i] ||
+    k[i] = bpvk_attr2(call, "kernel_size", i, 1);
+    s[i] = bpvk_attr2(call, "stride", i, k[i]);
+    p[i] = bpvk_attr2(call, "padding", i, 0);
+    if (bpvk_attr2(call, "dilation", i, 1) != 1 || k[i] < 1 || s[i] < 1 || p[i] < 0 || p[i] >= k[i] ||
         k[i] > 4 * s[i] || k[i] > 65535)
       return BP_STATUS_OK; /* dilation, over 4 windows covering an element, odd attributes: maxpool.comp */
   }
@@ -157,15 +143,15 @@ bp_status_t bpvk_maxpool_cpu(bpvk_device_t *d, const bp_kernel_call_t *call, boo
   int32_t variant = bpvk_variant_find("mpc_8_0");
   if (variant < 0 || !bpvk_variant_usable(d, variant)) return BP_STATUS_OK;
   int64_t xe[4], xs[4], ve[4], vs[4], ie[4], is[4];
-  pool_nchw(x, xe, xs);
-  pool_nchw(vo, ve, vs);
-  pool_nchw(io, ie, is);
+  bpvk_nchw(x, xe, xs);
+  bpvk_nchw(vo, ve, vs);
+  bpvk_nchw(io, ie, is);
   int64_t k[2], s[2], p[2], dl[2];
   for (int i = 0; i < 2; ++i) {
-    k[i] = pool_attr2(call, "kernel_size", i, 1);
-    s[i] = pool_attr2(call, "stride", i, k[i]);
-    p[i] = pool_attr2(call, "padding", i, 0);
-    dl[i] = pool_attr2(call, "dilation", i, 1);
+    k[i] = bpvk_attr2(call, "kernel_size", i, 1);
+    s[i] = bpvk_attr2(call, "stride", i, k[i]);
+    p[i] = bpvk_attr2(call, "padding", i, 0);
+    dl[i] = bpvk_attr2(call, "dilation", i, 1);
     if (k[i] < 1 || k[i] > 8 || s[i] < 1 || p[i] < 0 || dl[i] < 1 || p[i] > 65535 || s[i] > 65535 || dl[i] > 65535)
       return BP_STATUS_OK; /* the taps are unrolled: small windows only */
   }
@@ -226,16 +212,16 @@ bp_status_t bpvk_avgpool_cpu(bpvk_device_t *d, const bp_kernel_call_t *call, boo
   const bp_tensor_desc_t *in = call->inputs[0], *out = call->outputs[0], *x = bw ? call->inputs[1] : in;
   if (!cpu_paths(d) || out->dtype != BP_DTYPE_F32 || bpvk_numel(in) == 0) return BP_STATUS_OK;
   int64_t ne[4], ns[4], oe[4], os[4], xe[4], xs[4];
-  pool_nchw(in, ne, ns);
-  pool_nchw(out, oe, os);
-  pool_nchw(x, xe, xs);
+  bpvk_nchw(in, ne, ns);
+  bpvk_nchw(out, oe, os);
+  bpvk_nchw(x, xe, xs);
   const int64_t *pe = bw ? ne : oe; /* the pooled [N, C, OH, OW] */
   int64_t k[2], s[2], p[2];
   uint32_t spec[2];
   for (int i = 0; i < 2; ++i) {
-    k[i] = pool_attr2(call, "kernel_size", i, 1);
-    s[i] = pool_attr2(call, "stride", i, k[i]);
-    p[i] = pool_attr2(call, "padding", i, 0);
+    k[i] = bpvk_attr2(call, "kernel_size", i, 1);
+    s[i] = bpvk_attr2(call, "stride", i, k[i]);
+    p[i] = bpvk_attr2(call, "padding", i, 0);
     if (k[i] < 1 || s[i] < 1 || p[i] < 0 || p[i] >= k[i] || (bw ? k[i] > 4 * s[i] : k[i] > 8) || k[i] > 65535)
       return BP_STATUS_OK; /* the taps or windows are unrolled: avgpool.comp */
     spec[i] = (uint32_t)(bw ? (k[i] + s[i] - 1) / s[i] : k[i]);
