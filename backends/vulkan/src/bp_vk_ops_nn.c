@@ -224,6 +224,33 @@ static bp_status_t rec_one_hot(bpvk_device_t *d, const bp_kernel_call_t *call, i
 
 enum { MP_WORDS = 36 };
 
+/* The words shaders/maxpool.comp and avgpool.comp share: x's [N, C, H, W]
+ * sizes (1..4), strides (5..8) and offset (9); the output plane (10, 11);
+ * v's strides (12..15) and offset (16); kernel size, stride and padding
+ * (22..27). v is the pooled tensor (the output, or grad_output). */
+static void pool_words(const bp_kernel_call_t *call, const bp_tensor_desc_t *x, const bp_tensor_desc_t *v,
+                       uint32_t w[MP_WORDS]) {
+  int64_t xe[4], xs[4], ve[4], vs[4];
+  bpvk_nchw(x, xe, xs);
+  bpvk_nchw(v, ve, vs);
+  memset(w, 0, MP_WORDS * sizeof *w);
+  for (int i = 0; i < 4; ++i) {
+    w[1 + i] = (uint32_t)xe[i];
+    w[5 + i] = (uint32_t)xs[i];
+    w[12 + i] = (uint32_t)vs[i];
+  }
+  w[9] = bpvk_numel(x) ? bpvk_vt(x).offset : 0u;
+  w[10] = (uint32_t)ve[2];
+  w[11] = (uint32_t)ve[3];
+  w[16] = bpvk_numel(v) ? bpvk_vt(v).offset : 0u;
+  for (int i = 0; i < 2; ++i) {
+    int64_t ks = bpvk_attr2(call, "kernel_size", i, 1);
+    w[22 + i] = (uint32_t)ks;
+    w[24 + i] = (uint32_t)bpvk_attr2(call, "stride", i, ks);
+    w[26 + i] = (uint32_t)bpvk_attr2(call, "padding", i, 0);
+  }
+}
+
 static bp_status_t rec_maxpool(bpvk_device_t *d, const bp_kernel_call_t *call, int32_t variant) {
   const bpvk_kernel_t *k = call->kernel_data;
   bool bw = k->op == NN_MAXPOOL_BW;
@@ -235,30 +262,13 @@ static bp_status_t rec_maxpool(bpvk_device_t *d, const bp_kernel_call_t *call, i
   const bp_tensor_desc_t *x = bw ? call->inputs[1] : call->inputs[0];
   const bp_tensor_desc_t *v = bw ? call->inputs[0] : call->outputs[0];
   const bp_tensor_desc_t *ix = bw ? call->inputs[2] : call->outputs[1];
-  int64_t xe[4], xs[4], ve[4], vs[4], ie[4], is[4], ge[4], gs[4];
-  bpvk_nchw(x, xe, xs);
-  bpvk_nchw(v, ve, vs);
-  bpvk_nchw(ix, ie, is);
+  int64_t ie[4], is[4], ge[4], gs[4];
   uint32_t w[MP_WORDS];
-  memset(w, 0, sizeof w);
-  for (int i = 0; i < 4; ++i) {
-    w[1 + i] = (uint32_t)xe[i];
-    w[5 + i] = (uint32_t)xs[i];
-    w[12 + i] = (uint32_t)vs[i];
-    w[17 + i] = (uint32_t)is[i];
-  }
-  w[9] = bpvk_numel(x) ? bpvk_vt(x).offset : 0u;
-  w[10] = (uint32_t)ve[2];
-  w[11] = (uint32_t)ve[3];
-  w[16] = bpvk_numel(v) ? bpvk_vt(v).offset : 0u;
+  pool_words(call, x, v, w);
+  bpvk_nchw(ix, ie, is);
+  for (int i = 0; i < 4; ++i) w[17 + i] = (uint32_t)is[i];
   w[21] = bpvk_numel(ix) ? bpvk_vt(ix).offset : 0u;
-  for (int i = 0; i < 2; ++i) {
-    int64_t ks = bpvk_attr2(call, "kernel_size", i, 1);
-    w[22 + i] = (uint32_t)ks;
-    w[24 + i] = (uint32_t)bpvk_attr2(call, "stride", i, ks);
-    w[26 + i] = (uint32_t)bpvk_attr2(call, "padding", i, 0);
-    w[28 + i] = (uint32_t)bpvk_attr2(call, "dilation", i, 1);
-  }
+  for (int i = 0; i < 2; ++i) w[28 + i] = (uint32_t)bpvk_attr2(call, "dilation", i, 1);
   uint64_t items = (uint64_t)bpvk_numel(v);
   if (bw) {
     const bp_tensor_desc_t *g = call->outputs[0];
@@ -288,26 +298,9 @@ static bp_status_t rec_avgpool(bpvk_device_t *d, const bp_kernel_call_t *call, i
   }
   const bp_tensor_desc_t *x = bw ? call->inputs[1] : call->inputs[0];
   const bp_tensor_desc_t *v = bw ? call->inputs[0] : call->outputs[0];
-  int64_t xe[4], xs[4], ve[4], vs[4], ge[4], gs[4];
-  bpvk_nchw(x, xe, xs);
-  bpvk_nchw(v, ve, vs);
+  int64_t ge[4], gs[4];
   uint32_t w[MP_WORDS];
-  memset(w, 0, sizeof w);
-  for (int i = 0; i < 4; ++i) {
-    w[1 + i] = (uint32_t)xe[i];
-    w[5 + i] = (uint32_t)xs[i];
-    w[12 + i] = (uint32_t)vs[i];
-  }
-  w[9] = bpvk_numel(x) ? bpvk_vt(x).offset : 0u;
-  w[10] = (uint32_t)ve[2];
-  w[11] = (uint32_t)ve[3];
-  w[16] = bpvk_numel(v) ? bpvk_vt(v).offset : 0u;
-  for (int i = 0; i < 2; ++i) {
-    int64_t ks = bpvk_attr2(call, "kernel_size", i, 1);
-    w[22 + i] = (uint32_t)ks;
-    w[24 + i] = (uint32_t)bpvk_attr2(call, "stride", i, ks);
-    w[26 + i] = (uint32_t)bpvk_attr2(call, "padding", i, 0);
-  }
+  pool_words(call, x, v, w);
   w[28] = bpvk_attr_b(call, "count_include_pad", true) ? 1u : 0u;
   w[29] = (uint32_t)(int32_t)bpvk_attr_i(call, "divisor_override", 0);
   uint64_t items = (uint64_t)bpvk_numel(v);
